@@ -1,0 +1,95 @@
+"""One error shape for every JSON response:
+
+    {"error": {"code": "insufficient_points", "message": "human text", "details": {...}}}
+
+`exception_handler` is DRF's EXCEPTION_HANDLER; `json_error_response` serves Django-level errors (404/500
+outside DRF views) on the JSON paths.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+
+from apps.upstream.errors import UpstreamBadResponse, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+
+from .errors import ApiError, LoyaltyBadGateway, LoyaltyTimeout, LoyaltyUnavailable
+from .middleware import current_request_id
+
+logger = logging.getLogger(__name__)
+
+# Path prefixes answered in JSON even when the error happens outside a DRF view.
+JSON_PATH_PREFIXES = ("/api/", "/integrations/", "/healthz", "/readyz")
+
+_DRF_CODES = {
+    drf.ParseError: "malformed_request",
+    drf.AuthenticationFailed: "authentication_failed",
+    drf.NotAuthenticated: "not_authenticated",
+    drf.PermissionDenied: "permission_denied",
+    drf.NotFound: "not_found",
+    drf.MethodNotAllowed: "method_not_allowed",
+    drf.NotAcceptable: "not_acceptable",
+    drf.UnsupportedMediaType: "unsupported_media_type",
+    drf.Throttled: "throttled",
+}
+
+
+def envelope(code: str, message, details=None) -> dict:
+    return {"error": {"code": code, "message": str(message), "details": details or {}}}
+
+
+def upstream_to_api_error(exc: UpstreamError) -> ApiError:
+    """Map any vendor failure that a service did not translate itself to 502/503/504."""
+    if isinstance(exc, UpstreamTimeout):
+        return LoyaltyTimeout()
+    if isinstance(exc, UpstreamUnavailable):
+        return LoyaltyUnavailable()
+    if isinstance(exc, UpstreamBadResponse):
+        return LoyaltyBadGateway()
+    return LoyaltyBadGateway()
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = drf.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf.PermissionDenied()
+    if isinstance(exc, UpstreamError):
+        logger.warning("upstream failure: %s: %s", exc.__class__.__name__, exc)
+        exc = upstream_to_api_error(exc)
+
+    if isinstance(exc, ApiError):
+        response = Response(envelope(exc.code, exc.message, exc.details), status=exc.status)
+        if exc.status == 503:
+            response["Retry-After"] = "5"
+        return response
+
+    if isinstance(exc, drf.ValidationError):
+        details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return Response(envelope("invalid", _("Some fields are not valid."), details), status=400)
+
+    if isinstance(exc, drf.APIException):
+        code = _DRF_CODES.get(type(exc)) or next(
+            (c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), exc.default_code
+        )
+        details = {}
+        if isinstance(exc, drf.Throttled) and exc.wait is not None:
+            details["retry_after_seconds"] = int(exc.wait)
+        message = exc.detail if isinstance(exc.detail, str) else exc.default_detail
+        response = Response(envelope(code, message, details), status=exc.status_code)
+        if getattr(exc, "auth_header", None):
+            response["WWW-Authenticate"] = exc.auth_header
+        if isinstance(exc, drf.Throttled) and exc.wait is not None:
+            response["Retry-After"] = str(int(exc.wait))
+        return response
+
+    return None  # DRF re-raises; the Django-level handler500 answers with the envelope
+
+
+def json_error_response(status: int, code: str, message) -> JsonResponse:
+    response = JsonResponse(envelope(code, message), status=status)
+    response["X-Request-ID"] = current_request_id()
+    return response

@@ -1,0 +1,57 @@
+"""Page-number pagination as API.md states it: `page` and `page_size` (default 20, max 50), answering
+{"count"?, "next", "previous", "results"}.
+
+Upstream lists are paginated by the upstream (skip/take), so services return an `UpstreamPage` and views
+use `paginated_response` to render it with the same links as a local queryset page.
+"""
+
+from dataclasses import dataclass
+
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 50
+
+
+class PagePagination(PageNumberPagination):
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+
+class PageParamsSerializer(serializers.Serializer):
+    """Validates `page`/`page_size` for upstream-backed lists (bad values are a 400, not a silent default)."""
+
+    page = serializers.IntegerField(min_value=1, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
+
+    @property
+    def skip(self) -> int:
+        return (self.validated_data["page"] - 1) * self.validated_data["page_size"]
+
+
+@dataclass(frozen=True)
+class UpstreamPage:
+    results: list
+    page: int
+    page_size: int
+    count: int | None = None  # when the upstream reports a total
+    has_next: bool = False
+
+
+def paginated_response(request, page: UpstreamPage, results_data: list) -> Response:
+    url = request.build_absolute_uri()
+    next_url = replace_query_param(url, "page", page.page + 1) if page.has_next else None
+    if page.page <= 1:
+        previous_url = None
+    elif page.page == 2:
+        previous_url = remove_query_param(url, "page")
+    else:
+        previous_url = replace_query_param(url, "page", page.page - 1)
+    body = {"next": next_url, "previous": previous_url, "results": results_data}
+    if page.count is not None:
+        body = {"count": page.count, **body}
+    return Response(body)

@@ -1,0 +1,26 @@
+"""Errors every vendor client raises for transport-level failures. Vendor packages subclass these so the API
+layer can map any upstream failure to 502/503/504 without knowing which vendor it was."""
+
+
+class UpstreamError(Exception):
+    """An upstream call failed. `upstream` names the vendor ("sessionm", "braze")."""
+
+    upstream: str = "upstream"
+
+    def __init__(self, message: str = "", *, status_code: int | None = None, code: str | None = None, details=None):
+        super().__init__(message or self.__class__.__doc__)
+        self.status_code = status_code
+        self.code = code
+        self.details = details or {}
+
+
+class UpstreamUnavailable(UpstreamError):
+    """The upstream could not be reached or answered 5xx."""
+
+
+class UpstreamTimeout(UpstreamError):
+    """The upstream did not answer in time."""
+
+
+class UpstreamBadResponse(UpstreamError):
+    """The upstream answered something we cannot use (not JSON, unexpected shape, or refused our credentials)."""

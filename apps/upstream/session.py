@@ -1,0 +1,80 @@
+"""Pooled `requests` sessions and the retry loop shared by the vendor clients."""
+
+import logging
+import random
+import time
+from collections.abc import Callable
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .errors import UpstreamTimeout, UpstreamUnavailable
+from .inprocess import InProcessAdapter
+
+logger = logging.getLogger(__name__)
+
+# Statuses worth another try when the call is safe to repeat.
+RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+
+
+def build_session(*, pool_maxsize: int = 32, inprocess_base: str | None = None, inprocess_app: str | None = None):
+    """A session with a connection pool per host and no hidden retries (retries are decided per call).
+
+    `inprocess_base`/`inprocess_app`: URLs under that base are served by the WSGI app at that import path,
+    in this process (the embedded sandbox).
+    """
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=pool_maxsize, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    if inprocess_base and inprocess_app:
+        session.mount(inprocess_base + "/", InProcessAdapter(inprocess_app))
+    session.headers.update({"Accept": "application/json", "User-Agent": "fancy-fries-loyalty-bff/1.0"})
+    return session
+
+
+def backoff_delay(attempt: int, *, base: float = 0.2, cap: float = 2.0) -> float:
+    """Full-jitter exponential backoff: attempt 1 waits up to `base`, doubling, never more than `cap`."""
+    return random.uniform(0, min(cap, base * (2 ** (attempt - 1))))
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    label: str,
+    unavailable: type[UpstreamUnavailable],
+    timed_out: type[UpstreamTimeout],
+    timeout: tuple[float, float],
+    retries: int,
+    safe_to_retry: bool,
+    sleep: Callable[[float], None] = time.sleep,
+    **kwargs,
+) -> requests.Response:
+    """Send one request; retry transport failures and 5xx only when `safe_to_retry`.
+
+    `label` names the call in logs and errors (e.g. "sessionm user_get"); URLs are never logged because
+    SessionM puts its API key in the path.
+
+    Returns the final response (any status: the vendor client reads its envelope). Raises the vendor's
+    Unavailable / Timeout error (chained) when no response could be had.
+    """
+    attempts = 1 + (retries if safe_to_retry else 0)
+    for attempt in range(1, attempts + 1):
+        last = attempt == attempts
+        try:
+            response = session.request(method, url, timeout=timeout, **kwargs)
+        except requests.Timeout as exc:
+            if last:
+                raise timed_out(f"{label} timed out after {timeout[1]}s") from exc
+        except requests.RequestException as exc:
+            if last:
+                raise unavailable(f"{label} failed: {exc.__class__.__name__}") from exc
+        else:
+            if response.status_code not in RETRYABLE_STATUSES or last:
+                return response
+        logger.warning("retrying %s (attempt %s of %s)", label, attempt + 1, attempts)
+        sleep(backoff_delay(attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
+

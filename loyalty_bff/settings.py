@@ -1,0 +1,339 @@
+"""Project settings. Every value comes from the environment (django-environ), read here and only here.
+
+Embedded defaults (SQLite, local-memory cache, the in-process sandbox of SessionM and Braze) make a fresh
+clone run with no configuration. With DJANGO_DEBUG=false the process refuses to start on those defaults
+and names every variable that is missing (see `_require`).
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# An optional .env file for local runs; variables already in the environment win.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+
+# Names of required variables that are unset. Collected while reading settings so that a production start
+# reports all of them at once instead of one per attempt.
+_missing: list[str] = []
+
+
+def _require(name: str, *, dev_default, cast=str):
+    """A setting production must provide. In DEBUG, fall back to `dev_default`."""
+    value = env.get_value(name, cast=cast, default=None)
+    if value in (None, ""):
+        if DEBUG:
+            return dev_default
+        _missing.append(name)
+        return dev_default
+    return value
+
+
+SECRET_KEY = _require("DJANGO_SECRET_KEY", dev_default="insecure-dev-only-key-do-not-use-in-production")
+ALLOWED_HOSTS = _require("DJANGO_ALLOWED_HOSTS", dev_default=["*"], cast=list)
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- The sandbox -------------------------------------------------------------------------------------------
+# An emulator of SessionM and Braze (apps/sandbox). On by default in DEBUG; never allowed in production.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+# The host name the upstream clients treat as "call the sandbox in this process" (no socket). Point
+# SANDBOX_URL at `manage.py run_sandbox` (e.g. http://127.0.0.1:9100) to use it over real HTTP instead.
+SANDBOX_INPROCESS_URL = "http://sandbox.inprocess"
+SANDBOX_URL = env.str("SANDBOX_URL", default=SANDBOX_INPROCESS_URL).rstrip("/")
+# The WSGI callable the in-process transport dispatches to.
+SANDBOX_WSGI_APP = "apps.sandbox.server.application"
+
+# --- Applications ------------------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
+    "apps.api",
+    "apps.accounts",
+    "apps.loyalty",
+    "apps.messaging",
+    "apps.web",
+]
+if SANDBOX_ENABLED:
+    INSTALLED_APPS.append("apps.sandbox")
+
+MIDDLEWARE = [
+    "apps.api.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "loyalty_bff.urls"
+WSGI_APPLICATION = "loyalty_bff.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Data --------------------------------------------------------------------------------------------------
+_SQLITE_OPTIONS = {
+    # WAL + IMMEDIATE: the web process and the task worker write the same file without "database is locked".
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
+def _database(name: str, default_file: str) -> dict:
+    config = env.db_url(name, default=f"sqlite:///{BASE_DIR / default_file}")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config.setdefault("OPTIONS", {}).update(_SQLITE_OPTIONS)
+    else:
+        config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASES = {"default": _database("DATABASE_URL", "db.sqlite3")}
+if not DEBUG and not env.str("DATABASE_URL", default=""):
+    _missing.append("DATABASE_URL")
+if SANDBOX_ENABLED:
+    # The sandbox keeps its state in a database of its own, apart from the BFF's data.
+    DATABASES["sandbox"] = _database("SANDBOX_DATABASE_URL", "sandbox.sqlite3")
+    DATABASE_ROUTERS = ["apps.sandbox.router.SandboxRouter"]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://loyalty-bff")}
+if not DEBUG and not env.str("CACHE_URL", default=""):
+    _missing.append("CACHE_URL")
+
+# --- Auth --------------------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:wallet"
+LOGOUT_REDIRECT_URL = "web:login"
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=30)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- DRF and the OpenAPI schema ----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.api.exceptions.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.PagePagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_THROTTLE_RATES": {
+        # Scoped throttles for credential endpoints (per client IP); see apps/api/throttles.py.
+        "login": env.str("THROTTLE_LOGIN_RATE", default="10/min"),
+        "signup": env.str("THROTTLE_SIGNUP_RATE", default="5/min"),
+        # Every authenticated customer, every endpoint.
+        "customer": env.str("THROTTLE_CUSTOMER_RATE", default="120/min"),
+    },
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fancy Fries loyalty BFF",
+    "DESCRIPTION": (
+        "Backend-for-frontend of the Fancy Fries loyalty program (SessionM + Braze). Every error uses the "
+        'envelope `{"error": {"code", "message", "details"}}` and every response carries `X-Request-ID`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1|/integrations",
+}
+
+# --- Tasks (outbox delivery) -------------------------------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# --- Upstreams: SessionM ---------------------------------------------------------------------------------
+# Sandbox defaults apply only while SANDBOX_ENABLED; production must name every one of these.
+if SANDBOX_ENABLED:
+
+    def _upstream(name, sandbox_default, cast=str):
+        return env.get_value(name, cast=cast, default=sandbox_default)
+
+else:
+
+    def _upstream(name, sandbox_default, cast=str):
+        value = env.get_value(name, cast=cast, default=None)
+        if value in (None, ""):
+            _missing.append(name)
+        return value
+
+
+SESSIONM_CORE_URL = _upstream("SESSIONM_CORE_URL", f"{SANDBOX_URL}/sessionm/core")
+SESSIONM_CONNECT_URL = _upstream("SESSIONM_CONNECT_URL", f"{SANDBOX_URL}/sessionm/connect")
+SESSIONM_POS_URL = _upstream("SESSIONM_POS_URL", f"{SANDBOX_URL}/sessionm/pos")
+SESSIONM_API_KEY = _upstream("SESSIONM_API_KEY", "sandbox-core-key")
+SESSIONM_API_SECRET = _upstream("SESSIONM_API_SECRET", "sandbox-core-secret")
+SESSIONM_CONNECT_KEY = _upstream("SESSIONM_CONNECT_KEY", "sandbox-connect-key")
+SESSIONM_CONNECT_SECRET = _upstream("SESSIONM_CONNECT_SECRET", "sandbox-connect-secret")
+SESSIONM_RETAILER_ID = _upstream("SESSIONM_RETAILER_ID", "5f0c1c7e-6a1d-4a55-9d0e-fa1c0ffee001")
+SESSIONM_POS_KEY = _upstream("SESSIONM_POS_KEY", "sandbox-pos-key")
+SESSIONM_POS_SECRET = _upstream("SESSIONM_POS_SECRET", "sandbox-pos-secret")
+SESSIONM_POS_STORE_ID = _upstream("SESSIONM_POS_STORE_ID", "FF-ONLINE")
+SESSIONM_POS_CLIENT_ID = _upstream("SESSIONM_POS_CLIENT_ID", "loyalty-bff")
+# Tenant configuration: the timeline view that serves the activity log, and the external id type.
+SESSIONM_TIMELINE_VIEW = env.str("SESSIONM_TIMELINE_VIEW", default="END_USER_MEMBER_STATEMENT")
+SESSIONM_EXTERNAL_ID_TYPE = env.str("SESSIONM_EXTERNAL_ID_TYPE", default="fancyfries")
+# (connect, read) seconds. Reads are short so a slow SessionM never pins a request thread for long.
+SESSIONM_TIMEOUT = (env.float("SESSIONM_CONNECT_TIMEOUT", default=2.0), env.float("SESSIONM_READ_TIMEOUT", default=5.0))
+SESSIONM_RETRIES = env.int("SESSIONM_RETRIES", default=2)
+# Shared secret of the SessionM outbound webhook (HMAC-SHA256 of the body).
+SESSIONM_WEBHOOK_SECRET = _upstream("SESSIONM_WEBHOOK_SECRET", "sandbox-webhook-secret")
+
+# --- Upstreams: Braze --------------------------------------------------------------------------------------
+BRAZE_REST_URL = _upstream("BRAZE_REST_URL", f"{SANDBOX_URL}/braze")
+BRAZE_API_KEY = _upstream("BRAZE_API_KEY", "sandbox-braze-key")
+BRAZE_TIMEOUT = (env.float("BRAZE_CONNECT_TIMEOUT", default=2.0), env.float("BRAZE_READ_TIMEOUT", default=10.0))
+
+
+def _braze_target(kind: str, sandbox_campaign: str) -> dict:
+    """Where a message kind is sent: BRAZE_<KIND>_CAMPAIGN_ID or BRAZE_<KIND>_CANVAS_ID (exactly one)."""
+    campaign = env.str(f"BRAZE_{kind}_CAMPAIGN_ID", default="")
+    canvas = env.str(f"BRAZE_{kind}_CANVAS_ID", default="")
+    if campaign and canvas:
+        raise ImproperlyConfigured(f"Set only one of BRAZE_{kind}_CAMPAIGN_ID and BRAZE_{kind}_CANVAS_ID.")
+    if canvas:
+        return {"type": "canvas", "id": canvas}
+    if campaign:
+        return {"type": "campaign", "id": campaign}
+    if SANDBOX_ENABLED:
+        return {"type": "campaign", "id": sandbox_campaign}
+    _missing.append(f"BRAZE_{kind}_CAMPAIGN_ID (or BRAZE_{kind}_CANVAS_ID)")
+    return {"type": "campaign", "id": ""}
+
+
+BRAZE_MESSAGES = {
+    "welcome": _braze_target("WELCOME", "sandbox-welcome-campaign"),
+    "offer_issued": _braze_target("OFFER_ISSUED", "sandbox-offer-issued-campaign"),
+    "offer_expiring": _braze_target("OFFER_EXPIRING", "sandbox-offer-expiring-campaign"),
+}
+# Basic credentials Braze Connected Content presents to /integrations/braze/wallet/{user_id}.
+BRAZE_CONNECTED_CONTENT_USERNAME = _upstream("BRAZE_CONNECTED_CONTENT_USERNAME", "braze")
+BRAZE_CONNECTED_CONTENT_PASSWORD = _upstream("BRAZE_CONNECTED_CONTENT_PASSWORD", "sandbox-connected-content")
+
+# --- Messaging -------------------------------------------------------------------------------------------
+OFFER_EXPIRY_REMINDER_DAYS = env.int("OFFER_EXPIRY_REMINDER_DAYS", default=10)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+
+# --- i18n --------------------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("pt-br", "Português (Brasil)"),
+    ("es", "Español"),
+    ("fr", "Français"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ------------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Logging -----------------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "apps.api.middleware.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Request lines of the dev server are noise next to our own request-id'd logs.
+        "django.server": {"level": "WARNING"},
+    },
+}
+
+if not DEBUG and SANDBOX_ENABLED:
+    raise ImproperlyConfigured(
+        "SANDBOX_ENABLED is on with DJANGO_DEBUG=false. The sandbox emulates SessionM and Braze and must not run "
+        "in production: unset SANDBOX_ENABLED and set the SESSIONM_* and BRAZE_* variables (see .env.example)."
+    )
+if _missing:
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG=false and these required variables are not set: "
+        + ", ".join(dict.fromkeys(_missing))
+        + ". See .env.example for what each one is."
+    )
