@@ -45,7 +45,7 @@ SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
 # The host name the upstream clients treat as "call the sandbox in this process" (no socket). Point
 # SANDBOX_URL at `manage.py run_sandbox` (e.g. http://127.0.0.1:9100) to use it over real HTTP instead.
 SANDBOX_INPROCESS_URL = "http://sandbox.inprocess"
-SANDBOX_URL = env.str("SANDBOX_URL", default=SANDBOX_INPROCESS_URL).rstrip("/")
+SANDBOX_URL = (env.str("SANDBOX_URL", default="") or SANDBOX_INPROCESS_URL).rstrip("/")
 # The WSGI callable the in-process transport dispatches to.
 SANDBOX_WSGI_APP = "apps.sandbox.server.application"
 
@@ -115,7 +115,7 @@ _SQLITE_OPTIONS = {
 
 
 def _database(name: str, default_file: str) -> dict:
-    config = env.db_url(name, default=f"sqlite:///{BASE_DIR / default_file}")
+    config = env.db_url_config(env.str(name, default="") or f"sqlite:///{BASE_DIR / default_file}")
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config.setdefault("OPTIONS", {}).update(_SQLITE_OPTIONS)
     else:
@@ -134,7 +134,7 @@ if SANDBOX_ENABLED:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://loyalty-bff")}
+CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://loyalty-bff")}
 if not DEBUG and not env.str("CACHE_URL", default=""):
     _missing.append("CACHE_URL")
 
@@ -214,7 +214,7 @@ TASKS = {
 if SANDBOX_ENABLED:
 
     def _upstream(name, sandbox_default, cast=str):
-        return env.get_value(name, cast=cast, default=sandbox_default)
+        return env.get_value(name, cast=cast, default=None) or sandbox_default
 
 else:
 

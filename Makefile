@@ -1,0 +1,52 @@
+# The two commands the README promises on a fresh machine:
+#   make run    install, migrate, seed the sandbox demo, serve the BFF and run the task worker
+#   make test   install and run the whole test suite (SQLite by default; PostgreSQL when DATABASE_URL is set)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install install-dev lint bench-screens bench-delivery clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: $(VENV)/bin/python requirements.txt
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py migrate --database sandbox --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+test: install-dev
+	@# The browser tests drive Debian's Chromium; install it when we can (root + apt), else they skip and say why.
+	@[ -x /usr/bin/chromium ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "note: /usr/bin/chromium is missing; browser tests will be skipped (sudo apt-get install chromium)"
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench-screens: install-dev
+	$(BIN)/python bench/screens.py
+
+bench-delivery: install-dev
+	$(BIN)/python bench/delivery.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3* sandbox.sqlite3* staticfiles test-artifacts

@@ -1,0 +1,94 @@
+"""Serve the product: the web server (gunicorn) and the task worker (db_worker) together, in the foreground.
+
+`make run` ends here. One command so that a developer gets the whole product, and so that stopping it
+(Ctrl-C) stops both: a worker left running in the background would keep sending messages nobody watches.
+"""
+
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the BFF web server (gunicorn) and the outbox task worker until interrupted."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+        parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+
+    def handle(self, *args, host, port, workers, threads, **options):
+        python = sys.executable
+        bind = f"{host}:{port}"
+        commands = {
+            "web": [
+                python,
+                "-m",
+                "gunicorn",
+                "loyalty_bff.wsgi",
+                "--bind",
+                bind,
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "5",
+                "--timeout",
+                "30",
+            ],
+            # --no-reload: the reloader would restart the worker mid-delivery on every file save.
+            "worker": [python, "manage.py", "db_worker", "--no-reload", "--interval", "1"],
+        }
+        children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
+
+        base = f"http://{bind}"
+        self.stdout.write(self.style.SUCCESS(f"Fancy Fries loyalty BFF on {base}"))
+        self.stdout.write(f"  web wallet        {base}/")
+        self.stdout.write(f"  API docs          {base}/api/docs/")
+        self.stdout.write(f"  admin (staff)     {base}/admin/")
+        if settings.SANDBOX_ENABLED:
+            self.stdout.write(f"  sandbox messages  {base}/sandbox/   (emulated SessionM + Braze)")
+        self.stdout.write("Press Ctrl-C to stop the web server and the worker.")
+
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        exit_code = 0
+        try:
+            while not stopping:
+                for name, child in children.items():
+                    if child.poll() is not None:
+                        self.stderr.write(
+                            f"The {name} process exited with code {child.returncode}; stopping. "
+                            "Its output above says why."
+                        )
+                        exit_code = child.returncode or 1
+                        stopping = True
+                        break
+                time.sleep(0.5)
+        finally:
+            for child in children.values():
+                if child.poll() is None:
+                    child.terminate()
+            deadline = time.monotonic() + 10
+            for child in children.values():
+                try:
+                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+        if exit_code:
+            sys.exit(exit_code)
+        self.stdout.write("Stopped.")

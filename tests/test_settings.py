@@ -1,0 +1,96 @@
+"""Production start-up refuses sandbox defaults and missing secrets, naming every missing variable."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "x" * 50,
+    "DJANGO_ALLOWED_HOSTS": "loyalty.example",
+    "DATABASE_URL": "postgres://u:p@db.internal:5432/loyalty",
+    "CACHE_URL": "redis://cache.internal:6379/0",
+    "SESSIONM_CORE_URL": "https://api-ff.ent-sessionm.com",
+    "SESSIONM_CONNECT_URL": "https://domains-ff.ent-sessionm.com",
+    "SESSIONM_POS_URL": "https://cloudpos-ff.ent-sessionm.com",
+    "SESSIONM_API_KEY": "k",
+    "SESSIONM_API_SECRET": "s",
+    "SESSIONM_CONNECT_KEY": "ck",
+    "SESSIONM_CONNECT_SECRET": "cs",
+    "SESSIONM_RETAILER_ID": "5f0c1c7e-6a1d-4a55-9d0e-000000000001",
+    "SESSIONM_POS_KEY": "pk",
+    "SESSIONM_POS_SECRET": "ps",
+    "SESSIONM_POS_STORE_ID": "store",
+    "SESSIONM_POS_CLIENT_ID": "client",
+    "SESSIONM_WEBHOOK_SECRET": "whs",
+    "BRAZE_REST_URL": "https://rest.iad-01.braze.com",
+    "BRAZE_API_KEY": "bk",
+    "BRAZE_WELCOME_CAMPAIGN_ID": "c1",
+    "BRAZE_OFFER_ISSUED_CANVAS_ID": "v2",
+    "BRAZE_OFFER_EXPIRING_CAMPAIGN_ID": "c3",
+    "BRAZE_CONNECTED_CONTENT_USERNAME": "braze",
+    "BRAZE_CONNECTED_CONTENT_PASSWORD": "pw",
+}
+
+
+def load_settings(env: dict) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SESSIONM_", "BRAZE_", "SANDBOX_"))}
+    base.pop("DATABASE_URL", None)
+    base.pop("CACHE_URL", None)
+    code = "import django; django.setup(); from django.conf import settings; print(settings.BRAZE_MESSAGES)"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "loyalty_bff.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_starts_with_every_variable_set():
+    result = load_settings(PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "'offer_issued': {'type': 'canvas', 'id': 'v2'}" in result.stdout
+
+
+def test_production_names_every_missing_variable():
+    env = {
+        k: v for k, v in PRODUCTION_ENV.items() if k not in {"DJANGO_SECRET_KEY", "SESSIONM_API_KEY", "BRAZE_API_KEY"}
+    }
+    result = load_settings(env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    for name in ("DJANGO_SECRET_KEY", "SESSIONM_API_KEY", "BRAZE_API_KEY"):
+        assert name in result.stderr
+    assert "SESSIONM_API_SECRET" not in result.stderr.split("not set:")[1]
+
+
+def test_production_refuses_the_sandbox():
+    result = load_settings({**PRODUCTION_ENV, "SANDBOX_ENABLED": "true"})
+    assert result.returncode != 0
+    assert "SANDBOX_ENABLED" in result.stderr
+
+
+def test_production_with_nothing_set_lists_the_upstreams():
+    result = load_settings({"DJANGO_DEBUG": "false"})
+    assert result.returncode != 0
+    for name in ("DATABASE_URL", "CACHE_URL", "SESSIONM_CORE_URL", "BRAZE_WELCOME_CAMPAIGN_ID"):
+        assert name in result.stderr
+
+
+def test_a_message_kind_cannot_have_both_a_campaign_and_a_canvas():
+    result = load_settings({**PRODUCTION_ENV, "BRAZE_WELCOME_CANVAS_ID": "v1"})
+    assert result.returncode != 0
+    assert "BRAZE_WELCOME_CAMPAIGN_ID and BRAZE_WELCOME_CANVAS_ID" in result.stderr
+
+
+def test_secrets_are_not_echoed_in_the_error():
+    secret = "very-secret-value-123"
+    result = load_settings({**PRODUCTION_ENV, "SESSIONM_API_SECRET": secret, "BRAZE_API_KEY": ""})
+    assert result.returncode != 0
+    assert "BRAZE_API_KEY" in result.stderr
+    assert secret not in result.stderr

@@ -1,0 +1,100 @@
+"""The retry and error-mapping policy both vendor clients share."""
+
+import pytest
+import requests
+import responses
+
+from apps.upstream.errors import UpstreamTimeout, UpstreamUnavailable
+from apps.upstream.session import backoff_delay, build_session, send
+
+URL = "https://api-ff.ent-sessionm.com/priv/v1/apps/SECRETKEY/users/u1"
+
+
+class Unavailable(UpstreamUnavailable):
+    pass
+
+
+class TimedOut(UpstreamTimeout):
+    pass
+
+
+def call(safe_to_retry=True, retries=2, sleeps=None):
+    return send(
+        build_session(),
+        "GET",
+        URL,
+        label="sessionm user_get",
+        unavailable=Unavailable,
+        timed_out=TimedOut,
+        timeout=(1.0, 2.0),
+        retries=retries,
+        safe_to_retry=safe_to_retry,
+        sleep=(sleeps.append if sleeps is not None else lambda s: None),
+    )
+
+
+@responses.activate
+def test_a_safe_call_is_retried_after_5xx_then_succeeds():
+    responses.get(URL, status=503)
+    responses.get(URL, json={"status": "ok"}, status=200)
+    sleeps = []
+    response = call(sleeps=sleeps)
+    assert response.status_code == 200
+    assert len(responses.calls) == 2
+    assert len(sleeps) == 1
+
+
+@responses.activate
+def test_an_unsafe_call_is_sent_once_and_its_5xx_returned():
+    responses.get(URL, status=500)
+    response = call(safe_to_retry=False)
+    assert response.status_code == 500
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_retries_are_capped_and_the_last_5xx_returned():
+    responses.get(URL, status=502)
+    response = call(retries=2)
+    assert response.status_code == 502
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_4xx_is_never_retried():
+    responses.get(URL, status=404, json={})
+    assert call().status_code == 404
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_timeout_maps_to_the_vendor_timeout_error_named_by_route_not_url():
+    responses.get(URL, body=requests.ReadTimeout("slow"))
+    with pytest.raises(TimedOut) as caught:
+        call(retries=1)
+    assert "sessionm user_get" in str(caught.value)
+    assert "SECRETKEY" not in str(caught.value)
+    assert isinstance(caught.value.__cause__, requests.ReadTimeout)
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_connection_error_maps_to_unavailable():
+    responses.get(URL, body=requests.ConnectionError("refused"))
+    with pytest.raises(Unavailable) as caught:
+        call(safe_to_retry=False)
+    assert "SECRETKEY" not in str(caught.value)
+
+
+@responses.activate
+def test_the_timeout_is_passed_on_every_attempt():
+    responses.get(URL, status=500)
+    responses.get(URL, status=200, json={})
+    call()
+    assert all(c.request.req_kwargs["timeout"] == (1.0, 2.0) for c in responses.calls)
+
+
+def test_backoff_is_jittered_and_capped():
+    for attempt in range(1, 12):
+        delay = backoff_delay(attempt, base=0.2, cap=2.0)
+        assert 0 <= delay <= min(2.0, 0.2 * 2 ** (attempt - 1))
