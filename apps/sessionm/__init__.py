@@ -1,1 +1,35 @@
+"""The SessionM client (Core, Connect, Cloud POS) the whole product shares: `get_sessionm_client()`."""
 
+from functools import cache
+
+from django.conf import settings
+
+from apps.upstream.factory import upstream_session
+
+from .client import SessionMClient
+
+__all__ = ["SessionMClient", "get_sessionm_client"]
+
+
+@cache
+def get_sessionm_client() -> SessionMClient:
+    """The process-wide client, built from settings on first use (its session pools connections, so it is
+    shared, not rebuilt per request). Tests reset it with `get_sessionm_client.cache_clear()`."""
+    return SessionMClient(
+        core_url=settings.SESSIONM_CORE_URL,
+        connect_url=settings.SESSIONM_CONNECT_URL,
+        pos_url=settings.SESSIONM_POS_URL,
+        api_key=settings.SESSIONM_API_KEY,
+        api_secret=settings.SESSIONM_API_SECRET,
+        connect_key=settings.SESSIONM_CONNECT_KEY,
+        connect_secret=settings.SESSIONM_CONNECT_SECRET,
+        retailer_id=settings.SESSIONM_RETAILER_ID,
+        pos_key=settings.SESSIONM_POS_KEY,
+        pos_secret=settings.SESSIONM_POS_SECRET,
+        pos_store_id=settings.SESSIONM_POS_STORE_ID,
+        pos_client_id=settings.SESSIONM_POS_CLIENT_ID,
+        external_id_type=settings.SESSIONM_EXTERNAL_ID_TYPE,
+        timeout=settings.SESSIONM_TIMEOUT,
+        retries=settings.SESSIONM_RETRIES,
+        session=upstream_session(),
+    )

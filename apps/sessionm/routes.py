@@ -43,7 +43,9 @@ ROUTES: dict[str, Route] = {
         ),
         # Counter tags (no ttl) count every call, so a blind retry would count twice.
         Route("tags_add", "core", "POST", _CORE_V1 + "/users/{user_id}/tags", safe_to_retry=False),
-        Route("tags_add_external", "core", "POST", _CORE_V1 + "/external/users/{external_id}/tags", safe_to_retry=False),
+        Route(
+            "tags_add_external", "core", "POST", _CORE_V1 + "/external/users/{external_id}/tags", safe_to_retry=False
+        ),
         Route("tags_get", "core", "GET", _CORE_V1 + "/users/{user_id}/tags", safe_to_retry=True, inferred=True),
         # --- Core: activity, campaigns, promo codes ----------------------------------------------------
         Route("timeline_get", "core", "GET", _CORE_V1 + "/users/{user_id}/timelines/{view}", safe_to_retry=True),
@@ -95,7 +97,9 @@ ROUTES: dict[str, Route] = {
             safe_to_retry=False,
         ),
         # --- Connect: incentives ---------------------------------------------------------------------------
-        Route("point_balances_get", "connect", "POST", "/incentives/api/1.0/user_points/all_balances", safe_to_retry=True),
+        Route(
+            "point_balances_get", "connect", "POST", "/incentives/api/1.0/user_points/all_balances", safe_to_retry=True
+        ),
         Route(
             "point_audit_logs_get",
             "connect",

@@ -1,0 +1,500 @@
+"""The SessionM client: Core, Connect and Cloud POS calls on one pooled session.
+
+Plain Python: configuration comes in as keyword arguments (apps.sessionm.get_sessionm_client builds it from
+settings), results come out as the frozen dataclasses of apps.sessionm.types, failures as the exceptions of
+apps.sessionm.errors. Paths live in apps.sessionm.routes only.
+"""
+
+import base64
+import logging
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import requests
+
+from apps.upstream.session import send
+
+from . import envelope
+from .errors import NO_ACTIVE_CAMPAIGN_FOUND, SessionMBadResponse, SessionMError, SessionMTimeout, SessionMUnavailable
+from .routes import ROUTES
+from .types import (
+    Campaign,
+    EventOutcome,
+    IssuedOffer,
+    PointAuditEntry,
+    PointBalances,
+    PromoClaim,
+    Purchase,
+    RewardStore,
+    RewardStoreOffersPage,
+    SessionMUser,
+    Tag,
+    TimelineEvent,
+    TimelinePage,
+    TransactionReceipt,
+    UserOffersPage,
+)
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_TAKE = 1000
+MAX_TIMELINE_COUNT = 1000
+MAX_REWARD_STORE_IDS = 100
+MAX_POS_ITEMS = 1000
+MAX_POS_DISCOUNTS = 100
+MAX_POS_PAYMENTS = 100
+
+# Where a Core success envelope keeps the resource of each route (Connect and POS always use "payload");
+# None: the call answers {"status":"ok"} and nothing is read.
+_CORE_RESOURCE: dict[str, str | None] = {
+    "user_create": "user",
+    "user_get": "user",
+    "user_get_external": "user",
+    "user_update": "user",
+    "user_delete": None,
+    "tags_add": None,
+    "tags_add_external": None,
+    "tags_get": "tags",
+    "timeline_get": "result",
+    "campaigns_eligible": "campaigns",
+    "campaign_opt_in": None,
+    "promo_code_claim": "promo_code",
+}
+
+# Core user attributes update_user may change (spec §3); anything else is a programming error.
+_UPDATABLE_USER_FIELDS = frozenset(
+    {
+        "email",
+        "first_name",
+        "last_name",
+        "gender",
+        "dob",
+        "locale",
+        "opted_in",
+        "address",
+        "city",
+        "state",
+        "zip",
+        "country",
+        "phone_numbers",
+        "user_profile",
+    }
+)
+
+
+def _basic(key: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode("ascii")
+
+
+def _check_page(*, skip: int, take: int) -> None:
+    if not 1 <= take <= MAX_TAKE:
+        raise ValueError(f"take must be between 1 and {MAX_TAKE}")
+    if skip < 0:
+        raise ValueError("skip must not be negative")
+
+
+def _check_quantity(quantity: int) -> None:
+    if quantity < 1:
+        raise ValueError("quantity must be at least 1")
+
+
+def _user_params(*, expand_incentives: bool, user_profile: bool) -> dict[str, str]:
+    # Only the flags asked for: expand_incentives is a heavy call on SessionM's side.
+    params = {}
+    if user_profile:
+        params["user[user_profile]"] = "true"
+    if expand_incentives:
+        params["expand_incentives"] = "true"
+    return params
+
+
+def _user_attributes(changes: dict[str, Any]) -> dict[str, Any]:
+    return {name: value.isoformat() if isinstance(value, date) else value for name, value in changes.items()}
+
+
+class SessionMClient:
+    def __init__(
+        self,
+        *,
+        core_url: str,
+        connect_url: str,
+        pos_url: str,
+        api_key: str,
+        api_secret: str,
+        connect_key: str,
+        connect_secret: str,
+        retailer_id: str,
+        pos_key: str,
+        pos_secret: str,
+        pos_store_id: str,
+        pos_client_id: str,
+        external_id_type: str,
+        timeout: tuple[float, float],
+        retries: int,
+        session: requests.Session,
+    ):
+        self._base_urls = {
+            "core": core_url.rstrip("/"),
+            "connect": connect_url.rstrip("/"),
+            "pos": pos_url.rstrip("/"),
+        }
+        self._authorization = {
+            "core": _basic(api_key, api_secret),
+            "connect": _basic(connect_key, connect_secret),
+            "pos": _basic(pos_key, pos_secret),
+        }
+        self._api_key = api_key
+        self._retailer_id = retailer_id
+        self._pos_store_id = pos_store_id
+        self._pos_client_id = pos_client_id
+        self._external_id_type = external_id_type
+        self._timeout = timeout
+        self._retries = retries
+        self._session = session
+
+    # --- Core: customers ---------------------------------------------------------------------------------
+
+    def create_user(
+        self,
+        *,
+        external_id: str,
+        email: str,
+        first_name: str = "",
+        last_name: str = "",
+        dob: date | None = None,
+        locale: str | None = None,
+        opted_in: bool = True,
+        user_profile: dict | None = None,
+    ) -> SessionMUser:
+        optional = {
+            "first_name": first_name,
+            "last_name": last_name,
+            "dob": dob,
+            "locale": locale,
+            "user_profile": user_profile,
+        }
+        attributes = {
+            "external_id": external_id,
+            "external_id_type": self._external_id_type,
+            "email": email,
+            "opted_in": opted_in,
+            **{name: value for name, value in optional.items() if value not in (None, "")},
+        }
+        data = self._call("user_create", json={"user": _user_attributes(attributes)})
+        return self._parse("user_create", SessionMUser.from_wire, data)
+
+    def get_user(self, user_id: str, *, expand_incentives: bool = False, user_profile: bool = False) -> SessionMUser:
+        params = _user_params(expand_incentives=expand_incentives, user_profile=user_profile)
+        data = self._call("user_get", path_params={"user_id": user_id}, params=params)
+        return self._parse("user_get", SessionMUser.from_wire, data)
+
+    def get_user_by_external_id(
+        self, external_id: str, *, expand_incentives: bool = False, user_profile: bool = False
+    ) -> SessionMUser:
+        params = _user_params(expand_incentives=expand_incentives, user_profile=user_profile)
+        data = self._call("user_get_external", path_params={"external_id": external_id}, params=params)
+        return self._parse("user_get_external", SessionMUser.from_wire, data)
+
+    def update_user(self, user_id: str, **changes: Any) -> SessionMUser:
+        """Partial update: only the attributes given are sent; SessionM answers with the full user."""
+        if not changes:
+            raise ValueError("update_user needs at least one attribute to change")
+        unknown = set(changes) - _UPDATABLE_USER_FIELDS
+        if unknown:
+            raise TypeError(f"update_user got attributes SessionM does not update: {', '.join(sorted(unknown))}")
+        data = self._call("user_update", path_params={"user_id": user_id}, json={"user": _user_attributes(changes)})
+        return self._parse("user_update", SessionMUser.from_wire, data)
+
+    def delete_user(self, user_id: str) -> None:
+        """Irreversible. Raises SessionMNotFound when the profile is already gone."""
+        self._call("user_delete", path_params={"user_id": user_id})
+
+    def add_tags(
+        self,
+        *,
+        tags: list[str],
+        ttl: int | None = None,
+        user_id: str | None = None,
+        external_id: str | None = None,
+    ) -> None:
+        """Without `ttl` each tag is a counter (+1 per call); with `ttl` (seconds) it expires instead."""
+        if (user_id is None) == (external_id is None):
+            raise ValueError("add_tags needs exactly one of user_id and external_id")
+        if not tags:
+            raise ValueError("add_tags needs at least one tag")
+        if ttl is not None and ttl < 1:
+            raise ValueError("ttl must be a positive number of seconds")
+        body: dict[str, Any] = {"tags": list(tags)}
+        if ttl is not None:
+            body["ttl"] = ttl
+        if user_id is not None:
+            self._call("tags_add", path_params={"user_id": user_id}, json=body)
+        else:
+            self._call("tags_add_external", path_params={"external_id": external_id}, json=body)
+
+    def get_tags(self, user_id: str) -> list[Tag]:
+        data = self._call("tags_get", path_params={"user_id": user_id})
+        return self._parse("tags_get", lambda tags: [Tag.from_wire(tag) for tag in _list(tags)], data)
+
+    # --- Core: activity, campaigns, promo codes ------------------------------------------------------------
+
+    def get_timeline(
+        self,
+        user_id: str,
+        *,
+        view: str,
+        count: int,
+        since: str | None = None,
+        event_types: list[str] | None = None,
+    ) -> TimelinePage:
+        """One page of the activity log, newest first. `since` is the previous page's `next_cursor`."""
+        if not 1 <= count <= MAX_TIMELINE_COUNT:
+            raise ValueError(f"count must be between 1 and {MAX_TIMELINE_COUNT}")
+        params: dict[str, Any] = {"count": count}
+        if since:
+            params["since"] = since
+        if event_types:
+            params["event_types"] = ",".join(event_types)
+        data = self._call("timeline_get", path_params={"user_id": user_id, "view": view}, params=params)
+        events = self._parse("timeline_get", lambda result: [TimelineEvent.from_wire(ev) for ev in _list(result)], data)
+        # A full page may have more behind it; a short one is the last.
+        next_cursor = events[-1].id if len(events) >= count else None
+        return TimelinePage(events=tuple(events), next_cursor=next_cursor)
+
+    def get_eligible_campaigns(self, user_id: str) -> list[Campaign]:
+        try:
+            data = self._call("campaigns_eligible", path_params={"user_id": user_id})
+        except SessionMError as exc:
+            if exc.code == NO_ACTIVE_CAMPAIGN_FOUND:
+                return []
+            raise
+        return self._parse("campaigns_eligible", _campaigns, data)
+
+    def opt_in(self, user_id: str, campaign_id: str) -> None:
+        self._call("campaign_opt_in", path_params={"user_id": user_id, "campaign_id": campaign_id})
+
+    def claim_promo_code(self, user_id: str, code: str) -> PromoClaim:
+        data = self._call("promo_code_claim", path_params={"user_id": user_id}, json={"promo_code": {"code": code}})
+        return self._parse("promo_code_claim", PromoClaim.from_wire, data)
+
+    # --- Connect: offers -----------------------------------------------------------------------------------
+
+    def get_user_offers(self, user_id: str, *, culture: str, skip: int = 0, take: int = 20) -> UserOffersPage:
+        """The customer's issued offers ("Ready to Redeem") in `culture`, with their point totals."""
+        _check_page(skip=skip, take=take)
+        body = {
+            "user_id": user_id,
+            "skip": skip,
+            "take": take,
+            "include_pending_extended_data": False,
+            "culture": culture,
+        }
+        data = self._call("user_offers_get", json=body)
+        return self._parse("user_offers_get", UserOffersPage.from_wire, data)
+
+    def issue_offer(self, user_id: str, offer_id: str, *, quantity: int = 1) -> list[IssuedOffer]:
+        """One entry per offer asked for; check `IssuedOffer.issued` (SessionM reports per-item failures)."""
+        _check_quantity(quantity)
+        body = {"user_id": user_id, "offer_id": offer_id, "quantity": quantity}
+        data = self._call("offer_issue", json=body)
+        return self._parse(
+            "offer_issue",
+            lambda payload: [IssuedOffer.from_wire(entry) for entry in _list(_dict(payload).get("status_list"))],
+            data,
+        )
+
+    def revoke_offer(self, user_offer_id: str, *, reason: str) -> None:
+        self._call("offer_revoke", json={"user_offer_id": user_offer_id, "reason": reason})
+
+    def redeem_offer(self, user_offer_id: str) -> None:
+        self._call("offer_redeem", json={"user_offer_id": user_offer_id, "force_redeem": False})
+
+    def get_reward_stores(self, user_id: str) -> list[RewardStore]:
+        data = self._call("reward_stores_get", json={"user_id": user_id})
+        return self._parse(
+            "reward_stores_get",
+            lambda payload: [RewardStore.from_wire(store) for store in _list(_dict(payload).get("reward_stores"))],
+            data,
+        )
+
+    def get_reward_store_offers(
+        self, reward_store_ids: list[str], *, culture: str, skip: int = 0, take: int = 20
+    ) -> RewardStoreOffersPage:
+        """Active offers of the given stores ("Rewards Store") in `culture`."""
+        if not 1 <= len(reward_store_ids) <= MAX_REWARD_STORE_IDS:
+            raise ValueError(f"reward_store_ids must name 1 to {MAX_REWARD_STORE_IDS} stores")
+        _check_page(skip=skip, take=take)
+        body = {
+            "reward_store_ids": list(reward_store_ids),
+            "limit_to_only_active": True,
+            "exclude_free_offers": False,
+            "include_expired": False,
+            "skip": skip,
+            "take": take,
+            "culture": culture,
+        }
+        data = self._call("reward_store_offers_get", json=body)
+        return self._parse(
+            "reward_store_offers_get",
+            lambda payload: RewardStoreOffersPage.from_wire(payload, skip=skip, take=take),
+            data,
+        )
+
+    def purchase_offer(
+        self,
+        *,
+        user_id: str,
+        reward_store_id: str,
+        reward_store_offer_id: str,
+        culture: str,
+        quantity: int = 1,
+    ) -> Purchase:
+        """Spend points and issue the offer, atomically on SessionM's side. Never retried: a lost answer
+        might hide a purchase that happened. Raises SessionMInsufficientPoints when the balance is short."""
+        _check_quantity(quantity)
+        body = {
+            "user_id": user_id,
+            "reward_store_id": reward_store_id,
+            "reward_store_offer_id": reward_store_offer_id,
+            "quantity": quantity,
+            "culture": culture,
+        }
+        data = self._call("reward_store_purchase", json=body)
+        return self._parse("reward_store_purchase", Purchase.from_wire, data)
+
+    # --- Connect: incentives -------------------------------------------------------------------------------
+
+    def get_point_balances(self, user_id: str) -> PointBalances:
+        data = self._call("point_balances_get", json={"user_id": user_id})
+        return self._parse("point_balances_get", PointBalances.from_wire, data)
+
+    def get_point_audit_log(self, user_id: str, *, skip: int = 0, take: int = 20) -> list[PointAuditEntry]:
+        _check_page(skip=skip, take=take)
+        data = self._call("point_audit_logs_get", json={"user_id": user_id, "skip": skip, "take": take})
+        return self._parse(
+            "point_audit_logs_get",
+            lambda payload: [PointAuditEntry.from_wire(entry) for entry in _list(_dict(payload).get("results"))],
+            data,
+        )
+
+    def trigger_event(self, user_id: str, event_lookup: str, *, culture: str) -> EventOutcome:
+        """Report a behaviour (e.g. "survey_completed") to the rules engine. An event_lookup the tenant does
+        not know raises SessionMValidationError with code "unknown_event"."""
+        body = {"user_id": user_id, "event_lookup": event_lookup, "culture": culture, "include_progress": False}
+        data = self._call("user_event_trigger", json=body)
+        return self._parse("user_event_trigger", EventOutcome.from_wire, data)
+
+    # --- Cloud POS -----------------------------------------------------------------------------------------
+
+    def send_transaction(
+        self, *, request_id: str, transaction: dict, culture: str | None = None
+    ) -> TransactionReceipt:
+        """Record a purchase. `request_id` is SessionM's idempotency key: sending the same one again returns
+        the first answer and changes nothing, so the call is retried safely."""
+        for name, limit in (("items", MAX_POS_ITEMS), ("discounts", MAX_POS_DISCOUNTS), ("payments", MAX_POS_PAYMENTS)):
+            if len(transaction.get(name) or ()) > limit:
+                raise ValueError(f"a transaction carries at most {limit} {name}")
+        body: dict[str, Any] = {
+            "store_id": self._pos_store_id,
+            "client_id": self._pos_client_id,
+            "request_id": request_id,
+        }
+        if culture:
+            body["culture"] = culture
+        body["request_payload"] = transaction
+        data = self._call("transaction_send", json=body)
+        return self._parse("transaction_send", TransactionReceipt.from_wire, data)
+
+    # --- Plumbing ------------------------------------------------------------------------------------------
+
+    def _call(
+        self,
+        route_name: str,
+        *,
+        path_params: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+        json: dict[str, Any] | None = None,
+    ) -> Any:
+        """Send one call and return its resource (Core: the envelope's top key; Connect/POS: `payload`)."""
+        route = ROUTES[route_name]
+        segments = {name: quote(str(value), safe="") for name, value in (path_params or {}).items()}
+        url = self._base_urls[route.product] + route.path.format(api_key=quote(self._api_key, safe=""), **segments)
+        if route.product == "connect":
+            json = {"retailer_id": self._retailer_id, **(json or {})}
+        label = f"sessionm {route_name}"
+        resource = _CORE_RESOURCE[route_name] if route.product == "core" else "payload"
+
+        started = time.monotonic()
+        try:
+            response = send(
+                self._session,
+                route.method,
+                url,
+                label=label,
+                unavailable=SessionMUnavailable,
+                timed_out=SessionMTimeout,
+                timeout=self._timeout,
+                retries=self._retries,
+                safe_to_retry=route.safe_to_retry,
+                params=params,
+                json=json,
+                headers={"Authorization": self._authorization[route.product]},
+            )
+        except SessionMError as exc:
+            logger.warning("%s failed: %s after %d ms", label, exc.__class__.__name__, _elapsed_ms(started))
+            raise
+        try:
+            data = envelope.read(response, label=label, resource=resource)
+        except SessionMError as exc:
+            logger.warning(
+                "%s -> HTTP %s %s (code %s) in %d ms",
+                label,
+                response.status_code,
+                exc.__class__.__name__,
+                exc.code,
+                _elapsed_ms(started),
+            )
+            raise
+        logger.info("%s -> HTTP %s in %d ms", label, response.status_code, _elapsed_ms(started))
+        return data
+
+    def _parse(self, route_name: str, parse: Callable[[Any], T], data: Any) -> T:
+        try:
+            return parse(data)
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            logger.warning("sessionm %s: unexpected shape (%s)", route_name, exc.__class__.__name__)
+            raise SessionMBadResponse(f"sessionm {route_name}: unexpected response shape") from exc
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _list(value: Any) -> list:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _dict(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def _campaigns(campaigns: Any) -> list[Campaign]:
+    """Tiles then promotions, each campaign once."""
+    campaigns = _dict(campaigns)
+    seen: set[str] = set()
+    result = []
+    for entry in _list(campaigns.get("tiles") or []) + _list(campaigns.get("promotions") or []):
+        campaign = Campaign.from_wire(entry)
+        if campaign.campaign_id not in seen:
+            seen.add(campaign.campaign_id)
+            result.append(campaign)
+    return result

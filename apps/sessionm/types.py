@@ -1,0 +1,470 @@
+"""Typed results of the SessionM client: frozen dataclasses keeping what the screens need.
+
+Fields are named after their wire field (renames are noted where the wire name is ambiguous, e.g. a user
+offer's `id` is `user_offer_id`). Each `from_wire` is the one place its wire shape is read: SessionM omits
+absent values, so every optional field may be missing; times are aware datetimes, money is Decimal and
+points are int.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from . import wire
+
+
+@dataclass(frozen=True)
+class PointAccount:
+    account_name: str | None
+    point_account_id: str | None
+    available_balance: int
+    life_time_value: int
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "PointAccount":
+        data = wire.mapping(data)
+        return cls(
+            account_name=wire.text(data.get("account_name")),
+            point_account_id=wire.text(data.get("point_account_id")),
+            available_balance=wire.points(data.get("available_balance")) or 0,
+            life_time_value=wire.points(data.get("life_time_value")) or 0,
+        )
+
+
+@dataclass(frozen=True)
+class PointBalances:
+    """Connect `all_balances` payload, and Core's `tier_details.point_account_balances`."""
+
+    total_points: int
+    life_time_points: int
+    accounts: tuple[PointAccount, ...]  # wire `details`
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "PointBalances":
+        data = wire.mapping(data)
+        summary = wire.mapping(data.get("summary"))
+        return cls(
+            total_points=wire.points(summary.get("total_points")) or 0,
+            life_time_points=wire.points(summary.get("life_time_points")) or 0,
+            accounts=tuple(PointAccount.from_wire(entry) for entry in wire.items(data.get("details"))),
+        )
+
+
+@dataclass(frozen=True)
+class TierLevel:
+    """One entry of `tier_details.tier_levels`. [inferred] Flat {"id","name","rank","required_points"};
+    tenants seen in integrator code nest name and rank under `tier_overview`, which is read too."""
+
+    id: str | None
+    name: str | None
+    rank: int | None
+    required_points: int | None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "TierLevel":
+        data = wire.mapping(data)
+        overview = wire.mapping(data.get("tier_overview"))
+        return cls(
+            id=wire.text(data.get("id")),
+            name=wire.text(data.get("name")) or wire.text(overview.get("name")),
+            rank=wire.points(data.get("rank") if data.get("rank") is not None else overview.get("rank")),
+            required_points=wire.points(data.get("required_points")),
+        )
+
+
+@dataclass(frozen=True)
+class SessionMUser:
+    """A Core user. The tier fields are set only when fetched with `expand_incentives`."""
+
+    id: str
+    external_id: str | None
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    dob: date | None
+    locale: str | None
+    opted_in: bool
+    available_points: int
+    created_at: datetime | None
+    user_profile: dict = field(default_factory=dict)  # only when fetched with user_profile
+    tier: str | None = None
+    tier_points: int | None = None
+    next_tier_points: int | None = None
+    tier_levels: tuple[TierLevel, ...] = ()
+    point_account_balances: PointBalances | None = None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "SessionMUser":
+        data = wire.mapping(data)
+        tier_details = wire.mapping(data.get("tier_details"))
+        balances = tier_details.get("point_account_balances")
+        return cls(
+            id=wire.identifier(data.get("id")),
+            external_id=wire.text(data.get("external_id")),
+            email=wire.text(data.get("email")),
+            first_name=wire.text(data.get("first_name")),
+            last_name=wire.text(data.get("last_name")),
+            dob=wire.day(data.get("dob")),
+            locale=wire.text(data.get("locale")),
+            opted_in=wire.flag(data.get("opted_in")),
+            available_points=wire.points(data.get("available_points")) or 0,
+            created_at=wire.moment(data.get("created_at")),
+            user_profile=wire.mapping(data.get("user_profile")),
+            tier=wire.text(data.get("tier")),
+            tier_points=wire.points(data.get("tier_points")),
+            next_tier_points=wire.points(data.get("next_tier_points")),
+            tier_levels=tuple(TierLevel.from_wire(level) for level in wire.items(tier_details.get("tier_levels"))),
+            point_account_balances=None if balances is None else PointBalances.from_wire(balances),
+        )
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    count: int | None  # counter tags (added without ttl)
+    expires_at: datetime | None  # expiring tags (added with ttl)
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "Tag":
+        data = wire.mapping(data)
+        return cls(
+            name=wire.identifier(data.get("name")),
+            count=wire.points(data.get("count")),
+            expires_at=wire.moment(data.get("expires_at")),
+        )
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One activity-log event; the display fields come from `event_stream_payload`."""
+
+    id: str
+    event_stream_event_type_id: str | None
+    timestamp: datetime | None
+    kind: str | None
+    title: str | None
+    points: int | None
+    offer_id: str | None
+    user_offer_id: str | None
+    amount: Decimal | None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "TimelineEvent":
+        data = wire.mapping(data)
+        payload = wire.mapping(data.get("event_stream_payload"))
+        return cls(
+            id=wire.identifier(data.get("id")),
+            event_stream_event_type_id=wire.text(data.get("event_stream_event_type_id")),
+            timestamp=wire.moment(data.get("timestamp")) or wire.moment(data.get("created_at")),
+            kind=wire.text(payload.get("kind")),
+            title=wire.text(payload.get("title")),
+            points=wire.points(payload.get("points")),
+            offer_id=wire.text(payload.get("offer_id")),
+            user_offer_id=wire.text(payload.get("user_offer_id")),
+            amount=wire.decimal(payload.get("amount")),
+        )
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    events: tuple[TimelineEvent, ...]  # newest first
+    next_cursor: str | None  # pass as `since` for the next (older) page; None on the last page
+
+
+@dataclass(frozen=True)
+class Campaign:
+    campaign_id: str
+    name: str | None
+    start_date: datetime | None
+    end_date: datetime | None
+    requires_opt_in: bool  # custom_payload.requires_opt_in
+    state: str | None  # progress.state: available | opted_in | in_progress | completed
+    opted_in: bool  # progress.opted_in
+    percent: int  # progress.percent, 0-100
+    header: str | None  # template.message.header
+    description: str | None  # template.message.description
+    image_url: str | None  # template.message.image_url
+    custom_payload: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "Campaign":
+        data = wire.mapping(data)
+        custom = wire.mapping(data.get("custom_payload"))
+        progress = wire.mapping(data.get("progress"))
+        message = wire.mapping(wire.mapping(data.get("template")).get("message"))
+        return cls(
+            campaign_id=wire.identifier(data.get("campaign_id")),
+            name=wire.text(data.get("name")),
+            start_date=wire.moment(data.get("start_date")),
+            end_date=wire.moment(data.get("end_date")),
+            requires_opt_in=wire.flag(custom.get("requires_opt_in")),
+            state=wire.text(progress.get("state")),
+            opted_in=wire.flag(progress.get("opted_in")),
+            percent=wire.points(progress.get("percent")) or 0,
+            header=wire.text(message.get("header")),
+            description=wire.text(message.get("description")),
+            image_url=wire.text(message.get("image_url")),
+            custom_payload=custom,
+        )
+
+
+@dataclass(frozen=True)
+class PromoClaim:
+    code: str | None
+    offer_id: str | None
+    user_offer_id: str | None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "PromoClaim":
+        data = wire.mapping(data)
+        return cls(
+            code=wire.text(data.get("code")),
+            offer_id=wire.text(data.get("offer_id")),
+            user_offer_id=wire.text(data.get("user_offer_id")),
+        )
+
+
+@dataclass(frozen=True)
+class UserOffer:
+    """An issued offer in the customer's wallet ("Ready to Redeem"), in the culture asked for."""
+
+    user_offer_id: str  # wire `id`
+    offer_id: str | None
+    name: str | None
+    description: str | None
+    terms: str | None
+    image_url: str | None  # first `media[].uri`
+    is_redeemable: bool
+    start_date: datetime | None
+    expires_at: datetime | None  # wire `redemption_end_date`
+    pos_discount_id: str | None
+    offer_type: str | None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "UserOffer":
+        data = wire.mapping(data)
+        return cls(
+            user_offer_id=wire.identifier(data.get("id")),
+            offer_id=wire.text(data.get("offer_id")),
+            name=wire.text(data.get("name")),
+            description=wire.text(data.get("description")),
+            terms=wire.text(data.get("terms")),
+            image_url=wire.first_media_uri(data.get("media")),
+            is_redeemable=wire.flag(data.get("is_redeemable")),
+            start_date=wire.moment(data.get("start_date")),
+            expires_at=wire.moment(data.get("redemption_end_date")),
+            pos_discount_id=wire.text(data.get("pos_discount_id")),
+            offer_type=wire.text(data.get("offer_type")),
+        )
+
+
+@dataclass(frozen=True)
+class UserOffersPage:
+    offers: tuple[UserOffer, ...]
+    total: int  # wire `total_records`: issued offers in all pages
+    available_points: int
+    total_points: int
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "UserOffersPage":
+        data = wire.mapping(data)
+        offers = tuple(UserOffer.from_wire(offer) for offer in wire.items(data.get("user_offers")))
+        total = wire.points(data.get("total_records"))
+        return cls(
+            offers=offers,
+            total=len(offers) if total is None else total,
+            available_points=wire.points(data.get("available_points")) or 0,
+            total_points=wire.points(data.get("total_points")) or 0,
+        )
+
+
+@dataclass(frozen=True)
+class IssuedOffer:
+    """One entry of an issue call's `status_list`; a non-zero `fail_reason` means it was not issued."""
+
+    user_offer_id: str | None
+    offer_id: str | None
+    fail_reason: int | None
+
+    @property
+    def issued(self) -> bool:
+        return not self.fail_reason and self.user_offer_id is not None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "IssuedOffer":
+        data = wire.mapping(data)
+        return cls(
+            user_offer_id=wire.text(data.get("user_offer_id")),
+            offer_id=wire.text(data.get("offer_id")),
+            fail_reason=wire.points(data.get("fail_reason")),
+        )
+
+
+@dataclass(frozen=True)
+class RewardStore:
+    id: str
+    name: str | None
+    point_account_id: str | None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "RewardStore":
+        data = wire.mapping(data)
+        return cls(
+            id=wire.identifier(data.get("id")),
+            name=wire.text(data.get("name")),
+            point_account_id=wire.text(data.get("point_account_id")),
+        )
+
+
+@dataclass(frozen=True)
+class RewardStoreOffer:
+    """An offer purchasable with points ("Rewards Store"), in the culture asked for."""
+
+    reward_store_offer_id: str  # wire `id`
+    root_offer_id: str | None
+    reward_store_id: str | None
+    price: int  # points
+    start_date: datetime | None
+    end_date: datetime | None
+    title: str | None  # offer_details.title
+    description: str | None  # offer_details.description
+    terms: str | None  # offer_details.terms
+    image_url: str | None  # first offer_details.media[].uri
+    pos_discount_id: str | None  # offer_details.pos_discount_id
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "RewardStoreOffer":
+        data = wire.mapping(data)
+        details = wire.mapping(data.get("offer_details"))
+        return cls(
+            reward_store_offer_id=wire.identifier(data.get("id")),
+            root_offer_id=wire.text(data.get("root_offer_id")),
+            reward_store_id=wire.text(data.get("reward_store_id")),
+            price=wire.points(data.get("price")) or 0,
+            start_date=wire.moment(data.get("start_date")),
+            end_date=wire.moment(data.get("end_date")),
+            title=wire.text(details.get("title")),
+            description=wire.text(details.get("description")),
+            terms=wire.text(details.get("terms")),
+            image_url=wire.first_media_uri(details.get("media")),
+            pos_discount_id=wire.text(details.get("pos_discount_id")),
+        )
+
+
+@dataclass(frozen=True)
+class RewardStoreOffersPage:
+    offers: tuple[RewardStoreOffer, ...]
+    total: int  # wire `total_rows`
+    skip: int
+    take: int
+
+    @classmethod
+    def from_wire(cls, data: Any, *, skip: int, take: int) -> "RewardStoreOffersPage":
+        data = wire.mapping(data)
+        offers = tuple(RewardStoreOffer.from_wire(offer) for offer in wire.items(data.get("reward_store_offers")))
+        total = wire.points(data.get("total_rows"))
+        echoed_skip = wire.points(data.get("skip"))
+        echoed_take = wire.points(data.get("take"))
+        return cls(
+            offers=offers,
+            total=len(offers) if total is None else total,
+            skip=skip if echoed_skip is None else echoed_skip,
+            take=take if echoed_take is None else echoed_take,
+        )
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """The result of buying a Rewards Store offer with points: the new wallet item and the balance left."""
+
+    user_offer_id: str
+    offer_id: str | None
+    reward_store_offer_id: str | None
+    points_spent: int | None
+    available_points: int | None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "Purchase":
+        data = wire.mapping(data)
+        return cls(
+            user_offer_id=wire.identifier(data.get("user_offer_id")),
+            offer_id=wire.text(data.get("offer_id")),
+            reward_store_offer_id=wire.text(data.get("reward_store_offer_id")),
+            points_spent=wire.points(data.get("points_spent")),
+            available_points=wire.points(data.get("available_points")),
+        )
+
+
+@dataclass(frozen=True)
+class PointAuditEntry:
+    id: str | None
+    account_name: str | None
+    point_account_id: str | None
+    modification: int  # signed: earned > 0, spent or expired < 0
+    amount_expired: int
+    modification_type: str | None
+    point_source_name: str | None
+    time_of_occurrence: datetime | None
+    transaction_id: str | None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "PointAuditEntry":
+        data = wire.mapping(data)
+        return cls(
+            id=wire.text(data.get("id")),
+            account_name=wire.text(data.get("account_name")),
+            point_account_id=wire.text(data.get("point_account_id")),
+            modification=wire.points(data.get("modification")) or 0,
+            amount_expired=wire.points(data.get("amount_expired")) or 0,
+            modification_type=wire.text(data.get("modification_type")),
+            point_source_name=wire.text(data.get("point_source_name")),
+            time_of_occurrence=wire.moment(data.get("time_of_occurrence")),
+            transaction_id=wire.text(data.get("transaction_id")),
+        )
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """What the rules engine did with a reported behaviour."""
+
+    user_event_id: str | None  # user_event.id
+    time_of_occurrence: datetime | None  # user_event.time_of_occurrence
+    event_saved_successfully: bool
+    rules_processed_successfully: bool
+    points_awarded: int  # sum over the applied outcomes
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "EventOutcome":
+        data = wire.mapping(data)
+        event = wire.mapping(data.get("user_event"))
+        outcomes = [wire.mapping(outcome) for outcome in wire.items(data.get("outcomes"))]
+        return cls(
+            user_event_id=wire.text(event.get("id")),
+            time_of_occurrence=wire.moment(event.get("time_of_occurrence")),
+            event_saved_successfully=wire.flag(data.get("event_saved_successfully")),
+            rules_processed_successfully=wire.flag(data.get("rules_processed_successfully")),
+            points_awarded=sum(
+                wire.points(outcome.get("points_awarded")) or 0
+                for outcome in outcomes
+                if wire.flag(outcome.get("is_outcome_applied"))
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class TransactionReceipt:
+    """Cloud POS accepted the transaction; points and offers follow asynchronously from the rules."""
+
+    transaction_id: str | None
+    request_id: str | None
+    state: str | None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "TransactionReceipt":
+        data = wire.mapping(data)
+        return cls(
+            transaction_id=wire.text(data.get("transaction_id")),
+            request_id=wire.text(data.get("request_id")),
+            state=wire.text(data.get("state")),
+        )
