@@ -391,9 +391,7 @@ class SessionMClient:
 
     # --- Cloud POS -----------------------------------------------------------------------------------------
 
-    def send_transaction(
-        self, *, request_id: str, transaction: dict, culture: str | None = None
-    ) -> TransactionReceipt:
+    def send_transaction(self, *, request_id: str, transaction: dict, culture: str | None = None) -> TransactionReceipt:
         """Record a purchase. `request_id` is SessionM's idempotency key: sending the same one again returns
         the first answer and changes nothing, so the call is retried safely."""
         for name, limit in (("items", MAX_POS_ITEMS), ("discounts", MAX_POS_DISCOUNTS), ("payments", MAX_POS_PAYMENTS)):
