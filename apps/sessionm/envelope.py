@@ -4,6 +4,7 @@ Core answers {"status":"ok", "<resource>": ...}; Connect {"status":"ok","payload
 {"status":"OK","payload":...}. Errors come as {"status":"error"|"ERROR","errors":{...}}, often with HTTP 200.
 """
 
+import re
 from typing import Any
 
 import requests
@@ -11,6 +12,9 @@ import requests
 from . import errors as e
 
 _AUTH_STATUSES = frozenset({401, 403})
+# Connect's {"error": ...} is sometimes a code, sometimes prose that may quote customer data: only an
+# identifier-like value is used as the code (and so may reach logs).
+_CODE = re.compile(r"[a-z0-9_.-]{1,64}")
 
 
 def read(response: requests.Response, *, label: str, resource: str | None) -> Any:
@@ -55,9 +59,12 @@ def _envelope_error(errors: Any, *, status: int, label: str) -> e.SessionMError:
         errors = {"error": errors}
     if not isinstance(errors, dict):
         errors = {}
-    code = str(errors.get("code") or errors.get("error") or "").lower()
+    raw_code = str(errors.get("code") or errors.get("error") or "")
     message = errors.get("message")
     upstream_message = message if isinstance(message, str) else ""
+    code = raw_code.lower()
+    if code and not _CODE.fullmatch(code):
+        code, upstream_message = "", upstream_message or raw_code
 
     if status in _AUTH_STATUSES:
         cls: type[e.SessionMError] = e.SessionMAuthError

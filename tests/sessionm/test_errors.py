@@ -126,6 +126,16 @@ def test_connect_error_with_only_an_error_string(client, mock):
         client.redeem_offer("uo-41")
 
 
+def test_connect_error_prose_is_never_taken_for_a_code(client, mock):
+    mock.post(REDEEM_URL, json={"status": "error", "errors": {"error": "Offer for amanda@example.com is gone"}})
+
+    with pytest.raises(SessionMBadResponse) as caught:
+        client.redeem_offer("uo-41")
+    assert caught.value.code is None
+    assert caught.value.upstream_message == "Offer for amanda@example.com is gone"
+    assert "amanda" not in str(caught.value)
+
+
 def test_error_envelope_without_a_code_is_a_bad_response(client, mock):
     mock.post(REDEEM_URL, json={"status": "error", "errors": {"message": "something"}})
 
