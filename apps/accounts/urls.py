@@ -1,3 +1,13 @@
 """Routes of the app API under /api/v1/ (mounted by apps/api/urls.py)."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import apis
+
+urlpatterns = [
+    path("auth/signup", apis.SignupApi.as_view(), name="signup"),
+    path("auth/token", apis.TokenApi.as_view(), name="token"),
+    path("auth/token/refresh", apis.TokenRefreshApi.as_view(), name="token-refresh"),
+    path("auth/logout", apis.LogoutApi.as_view(), name="logout"),
+    path("me", apis.MeApi.as_view(), name="me"),
+]

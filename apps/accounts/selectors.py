@@ -1,0 +1,36 @@
+"""Reads of customer accounts."""
+
+from django.utils.translation import gettext_lazy as _
+
+from apps.api.errors import NotFound
+from apps.sessionm import get_sessionm_client
+from apps.sessionm.errors import SessionMNotFound
+from apps.sessionm.types import SessionMUser
+
+from .models import Customer, CustomerStatus
+from .upstream import sessionm_errors_as_domain_errors
+
+
+def customer_get_for_user(*, user) -> Customer:
+    """The signed-in user's customer; NotFound unless it is active (staff users have none)."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotFound(_("No customer account."), code="customer_not_found")
+    customer = Customer.objects.select_related("user").filter(user=user, status=CustomerStatus.ACTIVE).first()
+    if customer is None:
+        raise NotFound(_("No customer account."), code="customer_not_found")
+    return customer
+
+
+def customer_sessionm_profile_get(*, customer: Customer) -> SessionMUser:
+    """The live SessionM profile with points and tier (a heavy call: for the admin panel, not for screens).
+
+    Raises NotFound when the customer has no SessionM profile, and LoyaltyUnavailable / LoyaltyTimeout /
+    LoyaltyBadGateway when SessionM cannot answer.
+    """
+    if not customer.sessionm_user_id:
+        raise NotFound(_("This customer has no SessionM profile."), code="sessionm_profile_not_found")
+    with sessionm_errors_as_domain_errors():
+        try:
+            return get_sessionm_client().get_user(customer.sessionm_user_id, expand_incentives=True, user_profile=True)
+        except SessionMNotFound as exc:
+            raise NotFound(_("The SessionM profile no longer exists."), code="sessionm_profile_not_found") from exc
