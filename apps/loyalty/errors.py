@@ -1,0 +1,95 @@
+"""The loyalty refusals a customer can meet, and the one place SessionM's failures become domain errors, so
+the API and the web wallet read the same ApiError whatever went wrong upstream."""
+
+import logging
+from contextlib import contextmanager
+
+from django.utils.translation import gettext_lazy as _
+
+from apps.api.errors import ApiError, Conflict, LoyaltyBadGateway, LoyaltyTimeout, LoyaltyUnavailable, Unprocessable
+from apps.sessionm.errors import (
+    PROMO_CODE_ALREADY_CLAIMED,
+    UNKNOWN_EVENT,
+    USER_NOT_FOUND,
+    SessionMInsufficientPoints,
+    SessionMNotFound,
+    SessionMOfferNotRedeemable,
+    SessionMPromoCodeInvalid,
+    SessionMRejected,
+    SessionMValidationError,
+)
+from apps.upstream.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+class InsufficientPoints(Conflict):
+    code = "insufficient_points"
+    default_message = _("You do not have enough points for this reward yet.")
+
+
+class OfferNotRedeemable(Conflict):
+    code = "offer_not_redeemable"
+    default_message = _("This offer can no longer be redeemed: it was already used or it has expired.")
+
+
+class PromoCodeInvalid(Unprocessable):
+    code = "promo_code_invalid"
+    default_message = _("This promo code is not valid.")
+
+
+class PromoCodeAlreadyClaimed(Unprocessable):
+    code = "promo_code_already_claimed"
+    default_message = _("You have already claimed this promo code.")
+
+
+class UnknownEvent(Unprocessable):
+    code = "unknown_event"
+    default_message = _("The loyalty program does not know this event.")
+
+
+class LoyaltyRejected(Unprocessable):
+    """SessionM refused the request's data or a business rule refused it; `details` says what it named."""
+
+    code = "loyalty_rejected"
+    default_message = _("The loyalty program could not accept this request.")
+
+
+@contextmanager
+def sessionm_errors(*, not_found: ApiError | None = None):
+    """Translate SessionM failures raised inside the block: refusals into the customer-facing errors above,
+    an unreachable or slow SessionM into LoyaltyUnavailable (503) / LoyaltyTimeout (504), anything else it
+    answered into LoyaltyBadGateway (502).
+
+    `not_found`: what a missing resource means for this call (e.g. "no such offer in your wallet"); without
+    it a not-found is a bad gateway. So is a missing SessionM *user* always: that is our data out of step with
+    SessionM, not something the customer asked for.
+    """
+    try:
+        yield
+    except SessionMNotFound as exc:
+        if not_found is None or exc.code == USER_NOT_FOUND:
+            logger.warning("sessionm answered not found: code %s", exc.code)
+            raise LoyaltyBadGateway() from exc
+        raise not_found from exc
+    except SessionMInsufficientPoints as exc:
+        raise InsufficientPoints() from exc
+    except SessionMOfferNotRedeemable as exc:
+        raise OfferNotRedeemable() from exc
+    except SessionMPromoCodeInvalid as exc:
+        if exc.code == PROMO_CODE_ALREADY_CLAIMED:
+            raise PromoCodeAlreadyClaimed() from exc
+        raise PromoCodeInvalid() from exc
+    except SessionMValidationError as exc:
+        if exc.code == UNKNOWN_EVENT:
+            raise UnknownEvent() from exc
+        raise LoyaltyRejected(details=dict(exc.field_errors)) from exc
+    except SessionMRejected as exc:
+        raise LoyaltyRejected(details={"reason": exc.code}) from exc
+    except UpstreamTimeout as exc:
+        raise LoyaltyTimeout() from exc
+    except UpstreamUnavailable as exc:
+        raise LoyaltyUnavailable() from exc
+    except UpstreamError as exc:
+        logger.warning("sessionm answered something unusable: %s (code %s)", exc.__class__.__name__, exc.code)
+        raise LoyaltyBadGateway() from exc

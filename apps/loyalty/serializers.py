@@ -1,0 +1,214 @@
+"""Input and output serializers of the loyalty screens. Outputs read the dataclasses of apps/loyalty/types.py."""
+
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+from apps.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+from .types import TransactionLine
+
+# Ids SessionM hands out (UUIDs, some tenants integers); path parameters are matched against it.
+ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}"
+MAX_TRANSACTION_LINES = 100
+
+
+def page_of(item: serializers.Serializer, *, name: str, counted: bool = True):
+    """The schema of a page of `item`s: {"count"?, "next", "previous", "results"}."""
+    fields = {
+        "next": serializers.URLField(allow_null=True, help_text="The next page, or null on the last one."),
+        "previous": serializers.URLField(allow_null=True, help_text="The previous page, or null on the first one."),
+        "results": item,
+    }
+    if counted:
+        fields = {"count": serializers.IntegerField(min_value=0, help_text="Items in all pages."), **fields}
+    return inline_serializer(name=name, fields=fields)
+
+
+# --- Inputs ------------------------------------------------------------------------------------------------
+
+
+class ActivityQuerySerializer(serializers.Serializer):
+    cursor = serializers.CharField(
+        required=False, max_length=500, help_text="`next_cursor` of the previous page; omit for the newest events."
+    )
+    page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
+
+
+class TransactionLineInputSerializer(serializers.Serializer):
+    sku = serializers.RegexField(rf"^{ID_PATTERN}$", help_text="Menu SKU, e.g. FF-CURLY.")
+    quantity = serializers.IntegerField(min_value=1, max_value=999)
+    unit_price = serializers.DecimalField(
+        max_digits=9, decimal_places=2, min_value=0, help_text='Price of one, as a decimal string, e.g. "8.00".'
+    )
+
+
+class TransactionInputSerializer(serializers.Serializer):
+    items = TransactionLineInputSerializer(many=True, min_length=1, max_length=MAX_TRANSACTION_LINES)
+    promo_code = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{1,64}$", required=False, help_text="A promo code to claim and apply, e.g. TUESDAY20."
+    )
+
+    def validate_items(self, items):
+        return [TransactionLine(**item) for item in items]
+
+
+class PromoCodeInputSerializer(serializers.Serializer):
+    code = serializers.RegexField(r"^[A-Za-z0-9_-]{1,64}$", help_text="e.g. TUESDAY20")
+
+
+class EventInputSerializer(serializers.Serializer):
+    event = serializers.RegexField(
+        r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", help_text="The behaviour, e.g. survey_completed or app_review."
+    )
+
+
+# --- Outputs -----------------------------------------------------------------------------------------------
+
+
+class WalletItemSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The user_offer_id: redeem with it.")
+    offer_id = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    description = serializers.CharField()
+    terms = serializers.CharField()
+    image = serializers.URLField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    redeemable = serializers.BooleanField()
+
+
+class RewardItemSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The reward_store_offer_id: purchase with it.")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    terms = serializers.CharField()
+    image = serializers.URLField(allow_null=True)
+    price = serializers.IntegerField(help_text="In points.")
+    affordable = serializers.BooleanField(help_text="Whether the customer's available points cover the price.")
+
+
+class CampaignSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    header = serializers.CharField()
+    description = serializers.CharField()
+    image = serializers.URLField(allow_null=True)
+    starts_at = serializers.DateTimeField(allow_null=True)
+    ends_at = serializers.DateTimeField(allow_null=True)
+    requires_opt_in = serializers.BooleanField()
+    opted_in = serializers.BooleanField()
+    state = serializers.CharField(allow_null=True, help_text="available, opted_in, in_progress or completed.")
+    progress_percent = serializers.IntegerField(min_value=0, max_value=100)
+
+
+class PointAccountSerializer(serializers.Serializer):
+    id = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    available = serializers.IntegerField()
+    lifetime = serializers.IntegerField()
+
+
+class TierSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_null=True)
+    points = serializers.IntegerField(help_text="Tier points, which decide the tier.")
+    next_name = serializers.CharField(allow_null=True, help_text="null at the top tier.")
+    points_to_next = serializers.IntegerField(allow_null=True)
+    progress_percent = serializers.IntegerField(min_value=0, max_value=100)
+
+
+class PointsSerializer(serializers.Serializer):
+    available = serializers.IntegerField(help_text="Spendable now.")
+    total = serializers.IntegerField(help_text="Balance of every point account.")
+    lifetime = serializers.IntegerField(help_text="Ever earned.")
+    accounts = PointAccountSerializer(many=True)
+    tier = TierSerializer(allow_null=True)
+
+
+class PointsSummarySerializer(serializers.Serializer):
+    available = serializers.IntegerField()
+    lifetime = serializers.IntegerField()
+
+
+class HomeSerializer(serializers.Serializer):
+    points = PointsSummarySerializer()
+    wallet = serializers.ListField(
+        child=WalletItemSerializer(), allow_null=True, help_text="A few ready-to-redeem offers; null if unavailable."
+    )
+    wallet_count = serializers.IntegerField(allow_null=True, help_text="Offers in the whole wallet.")
+    campaigns = serializers.ListField(
+        child=CampaignSerializer(), allow_null=True, help_text="Featured campaigns; null if unavailable."
+    )
+
+
+class PointHistoryEntrySerializer(serializers.Serializer):
+    id = serializers.CharField(allow_null=True)
+    occurred_at = serializers.DateTimeField(allow_null=True)
+    points = serializers.IntegerField(help_text="Signed: earned > 0, spent or expired < 0.")
+    expired = serializers.IntegerField()
+    kind = serializers.CharField(allow_null=True)
+    source = serializers.CharField(allow_null=True)
+    account = serializers.CharField(allow_null=True)
+    transaction_id = serializers.CharField(allow_null=True)
+
+
+class ActivityEntrySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    occurred_at = serializers.DateTimeField(allow_null=True)
+    kind = serializers.CharField(allow_null=True)
+    title = serializers.CharField()
+    points = serializers.IntegerField(allow_null=True)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    offer_id = serializers.CharField(allow_null=True)
+    user_offer_id = serializers.CharField(allow_null=True)
+
+
+class ActivityPageSerializer(serializers.Serializer):
+    next_cursor = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for older events.")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True, help_text="Always null: the log is read forward.")
+    results = ActivityEntrySerializer(many=True)
+
+
+class OptInSerializer(serializers.Serializer):
+    campaign_id = serializers.CharField()
+    opted_in = serializers.BooleanField()
+
+
+class RedemptionSerializer(serializers.Serializer):
+    offer = WalletItemSerializer(source="item")
+    redeemed_at = serializers.DateTimeField()
+
+
+class PurchaseSerializer(serializers.Serializer):
+    wallet_item = WalletItemSerializer(source="item")
+    points_spent = serializers.IntegerField()
+    available_points = serializers.IntegerField(allow_null=True)
+
+
+class TransactionLineSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(max_digits=9, decimal_places=2)
+    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class TransactionSerializer(serializers.Serializer):
+    transaction_id = serializers.CharField()
+    request_id = serializers.CharField(help_text="SessionM's idempotency key of this request.")
+    state = serializers.CharField(allow_null=True, help_text="SessionM's state, e.g. accepted.")
+    channel = serializers.CharField()
+    opened_at = serializers.DateTimeField()
+    items = TransactionLineSerializer(many=True, source="lines")
+    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    promo_code = serializers.CharField(allow_null=True)
+
+
+class PromoCodeClaimSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    offer_id = serializers.CharField(allow_null=True)
+    user_offer_id = serializers.CharField(allow_null=True, help_text="The new wallet item.")
+
+
+class EventReportSerializer(serializers.Serializer):
+    event = serializers.CharField()
+    recorded = serializers.BooleanField()
+    points_awarded = serializers.IntegerField()

@@ -1,0 +1,204 @@
+"""Writes of the loyalty screens: each changes loyalty state on SessionM (the system of record) for the
+customer, after checking what SessionM cannot check for us, and answers what changed."""
+
+import uuid
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.languages import culture_for
+from apps.api.errors import NotFound
+from apps.sessionm import get_sessionm_client
+
+from .catalogue import catalogue_offer
+from .errors import OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvalid, sessionm_errors
+from .types import (
+    EventReport,
+    OptIn,
+    PromoCodeClaim,
+    RecordedTransaction,
+    Redemption,
+    RewardPurchase,
+    TransactionLine,
+    WalletItem,
+)
+
+TRANSACTION_CHANNEL = "MOBILE"
+# Fixed namespace of the POS ids derived from an Idempotency-Key: the same key always names the same request.
+_POS_ID_NAMESPACE = uuid.UUID("6f3c1f9e-2b1a-4c55-8a57-f4a2c0ffee42")
+# Wallet pages read while checking that an offer is the customer's, at most (100 offers each).
+_WALLET_LOOKUP_PAGE_SIZE = 100
+_WALLET_LOOKUP_MAX_PAGES = 10
+
+
+@sessionm_errors()
+def campaign_opt_in(*, customer, campaign_id: str) -> OptIn:
+    with sessionm_errors(not_found=NotFound(_("There is no such campaign."))):
+        get_sessionm_client().opt_in(customer.sessionm_user_id, campaign_id)
+    return OptIn(campaign_id=campaign_id, opted_in=True)
+
+
+@sessionm_errors()
+def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
+    """Redeem a wallet offer. SessionM's redeem takes only the user_offer_id, so the offer is first looked up
+    in this customer's wallet: another customer's offer is "not found", exactly like a missing one."""
+    item = _wallet_item(customer=customer, user_offer_id=user_offer_id)
+    if item is None:
+        raise NotFound(_("There is no such offer in your wallet."))
+    if not item.redeemable or (item.expires_at is not None and item.expires_at <= timezone.now()):
+        raise OfferNotRedeemable()
+    with sessionm_errors(not_found=NotFound(_("There is no such offer in your wallet."))):
+        get_sessionm_client().redeem_offer(user_offer_id)
+    return Redemption(item=item, redeemed_at=timezone.now())
+
+
+def _wallet_item(*, customer, user_offer_id: str) -> WalletItem | None:
+    client = get_sessionm_client()
+    culture = culture_for(customer.language)
+    for number in range(_WALLET_LOOKUP_MAX_PAGES):
+        skip = number * _WALLET_LOOKUP_PAGE_SIZE
+        page = client.get_user_offers(
+            customer.sessionm_user_id, culture=culture, skip=skip, take=_WALLET_LOOKUP_PAGE_SIZE
+        )
+        for offer in page.offers:
+            if offer.user_offer_id == user_offer_id:
+                return WalletItem.from_user_offer(offer)
+        if len(page.offers) < _WALLET_LOOKUP_PAGE_SIZE or skip + len(page.offers) >= page.total:
+            return None
+    return None
+
+
+@sessionm_errors()
+def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
+    """Buy a Rewards Store offer with points. SessionM spends the points and issues the offer in one step and
+    refuses when the balance is short (InsufficientPoints, 409)."""
+    culture = culture_for(customer.language)
+    not_found = NotFound(_("There is no such reward in the Rewards Store."))
+    offer = catalogue_offer(sessionm_user_id=customer.sessionm_user_id, culture=culture, offer_id=offer_id)
+    if offer is None or offer.reward_store_id is None:
+        raise not_found
+    with sessionm_errors(not_found=not_found):
+        purchase = get_sessionm_client().purchase_offer(
+            user_id=customer.sessionm_user_id,
+            reward_store_id=offer.reward_store_id,
+            reward_store_offer_id=offer.reward_store_offer_id,
+            culture=culture,
+        )
+    item = WalletItem(
+        id=purchase.user_offer_id,
+        offer_id=purchase.offer_id or offer.root_offer_id,
+        name=offer.title or "",
+        description=offer.description or "",
+        terms=offer.terms or "",
+        image=offer.image_url,
+        expires_at=None,  # set by SessionM on issue; the wallet shows it
+        redeemable=True,
+    )
+    return RewardPurchase(
+        item=item,
+        points_spent=offer.price if purchase.points_spent is None else purchase.points_spent,
+        available_points=purchase.available_points,
+    )
+
+
+@sessionm_errors()
+def transaction_record(
+    *, customer, lines: list[TransactionLine], promo_code: str | None = None, idempotency_key: str | None = None
+) -> RecordedTransaction:
+    """Send a purchase to SessionM's Cloud POS, the customer attached through the payment. SessionM applies
+    points, tier and offers from its rules, asynchronously.
+
+    With `idempotency_key`, the POS request_id is derived from it, so a retry after a lost answer is
+    recognised by SessionM too. A promo code is claimed first (an invalid one stops here, nothing sent); one
+    this customer already claimed (e.g. by an earlier attempt of this very request) is still applied.
+    """
+    if idempotency_key is None:
+        request_id, transaction_id = str(uuid.uuid4()), str(uuid.uuid4())
+    else:
+        request_id = _derived_id("pos-request", customer=customer, key=idempotency_key)
+        transaction_id = _derived_id("transaction", customer=customer, key=idempotency_key)
+    discounts = []
+    if promo_code:
+        discount = {"discount_id": "1", "type": "promo_code", "code": promo_code}
+        try:
+            claim = promo_code_claim(customer=customer, code=promo_code)
+        except PromoCodeAlreadyClaimed:
+            pass
+        else:
+            discount["user_offer_id"] = claim.user_offer_id
+        discounts.append(discount)
+
+    opened_at = timezone.now()
+    subtotal = sum((line.subtotal for line in lines), Decimal("0"))
+    transaction = {
+        "transaction_id": transaction_id,
+        "is_closed": True,
+        "is_voided": False,
+        "channel": TRANSACTION_CHANNEL,
+        "open_time": opened_at.isoformat(),
+        "modified_time": opened_at.isoformat(),
+        "subtotal": _money(subtotal),
+        "tax_total": _money(Decimal("0")),
+        "items": [
+            {
+                "line_id": str(number),
+                "item_id": line.sku,
+                "quantity": line.quantity,
+                "unit_price": _money(line.unit_price),
+                "subtotal": _money(line.subtotal),
+                "tax_included": True,
+            }
+            for number, line in enumerate(lines, start=1)
+        ],
+        "payments": [
+            {
+                "payment_id": "1",
+                "type": TRANSACTION_CHANNEL,
+                "amount": _money(subtotal),
+                "payment_time": opened_at.isoformat(),
+                "user_id": customer.sessionm_user_id,
+                "user_id_type": "SessionM_ID",
+            }
+        ],
+        "discounts": discounts,
+    }
+    receipt = get_sessionm_client().send_transaction(
+        request_id=request_id, transaction=transaction, culture=culture_for(customer.language)
+    )
+    return RecordedTransaction(
+        transaction_id=receipt.transaction_id or transaction_id,
+        request_id=request_id,
+        state=receipt.state,
+        channel=TRANSACTION_CHANNEL,
+        opened_at=opened_at,
+        lines=tuple(lines),
+        subtotal=subtotal,
+        promo_code=promo_code or None,
+    )
+
+
+def _derived_id(kind: str, *, customer, key: str) -> str:
+    return str(uuid.uuid5(_POS_ID_NAMESPACE, f"{kind}:{customer.sessionm_user_id}:{key}"))
+
+
+def _money(amount: Decimal) -> str:
+    return str(amount.quantize(Decimal("0.01")))
+
+
+@sessionm_errors()
+def promo_code_claim(*, customer, code: str) -> PromoCodeClaim:
+    """Claim a promo code: the offer it grants lands in the customer's wallet."""
+    with sessionm_errors(not_found=PromoCodeInvalid()):
+        claim = get_sessionm_client().claim_promo_code(customer.sessionm_user_id, code)
+    return PromoCodeClaim(code=claim.code or code, offer_id=claim.offer_id, user_offer_id=claim.user_offer_id)
+
+
+@sessionm_errors()
+def event_report(*, customer, event: str) -> EventReport:
+    """Report a behaviour (e.g. "survey_completed") for SessionM's campaign rules; an event the program
+    does not know is UnknownEvent (422)."""
+    result = get_sessionm_client().trigger_event(
+        customer.sessionm_user_id, event, culture=culture_for(customer.language)
+    )
+    return EventReport(event=event, recorded=result.event_saved_successfully, points_awarded=result.points_awarded)
