@@ -42,8 +42,10 @@ logger = logging.getLogger(__name__)
 # processed twice, so only the outbox may decide to send those again. Deleting twice deletes once.
 _SAFE_TO_RETRY = frozenset({"users_delete"})
 
-# The identifiers a users/track object may carry; each object must carry exactly one.
-_TRACK_IDENTIFIERS = ("external_id", "user_alias", "braze_id", "email", "phone")
+# A users/track object names its profile by exactly one of these; email or phone name it only when none of
+# them is present (otherwise they are attributes to set).
+_TRACK_IDENTIFIERS = ("external_id", "user_alias", "braze_id")
+_TRACK_CONTACT_IDENTIFIERS = ("email", "phone")
 _EVENT_REQUIRED = ("name", "time")
 _PURCHASE_REQUIRED = ("product_id", "currency", "price", "time")
 
@@ -321,9 +323,13 @@ def _check_track_objects(name: str, objects: list) -> None:
     for index, obj in enumerate(objects):
         if not isinstance(obj, dict):
             raise TypeError(f"{name}[{index}] must be a dict")
-        identifiers = [key for key in _TRACK_IDENTIFIERS if key in obj]
+        identifiers = [key for key in _TRACK_IDENTIFIERS if key in obj] or [
+            key for key in _TRACK_CONTACT_IDENTIFIERS if key in obj
+        ]
         if len(identifiers) != 1:
-            raise ValueError(f"{name}[{index}] needs exactly one of {', '.join(_TRACK_IDENTIFIERS)}")
+            raise ValueError(
+                f"{name}[{index}] needs exactly one of {', '.join(_TRACK_IDENTIFIERS)} (or else one of email, phone)"
+            )
         missing = [key for key in required if key not in obj]
         if missing:
             raise ValueError(f"{name}[{index}] is missing {', '.join(missing)}")
