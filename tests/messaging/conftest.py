@@ -1,0 +1,44 @@
+"""Fixtures of the outbox tests: Braze answered by `responses` at a made-up REST host, and the dummy task
+backend (runs nothing, remembers what was enqueued) so delivery runs only when a test calls it."""
+
+from datetime import timedelta
+
+import pytest
+import responses
+from django.utils import timezone
+from django_tasks import task_backends
+
+from apps.braze import get_braze_client
+
+from .braze_answers import BRAZE
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def tasks(settings):
+    """The dummy task backend; `tasks.results` lists what was enqueued."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+    backend = task_backends["default"]
+    yield backend
+    backend.clear()
+
+
+@pytest.fixture
+def braze(settings):
+    """Braze at BRAZE, every call answered by `responses` (an unregistered call fails the test)."""
+    settings.BRAZE_REST_URL = BRAZE
+    get_braze_client.cache_clear()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+    get_braze_client.cache_clear()
+
+
+@pytest.fixture
+def now():
+    """A fixed clock for delivery passes: a minute ahead, so rows the test makes now are due; at a whole
+    second, because Braze's reset header has second precision."""
+    return (timezone.now() + timedelta(minutes=1)).replace(microsecond=0)

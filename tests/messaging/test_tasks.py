@@ -1,0 +1,98 @@
+"""The delivery task and the management command: one pass, then the next run scheduled for what is left."""
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from apps.messaging.models import NotificationStatus
+from apps.messaging.tasks import deliver_notifications, delivery_schedule
+from tests.factories import NotificationFactory
+
+from .braze_answers import accepted, refused
+
+pytestmark = pytest.mark.django_db
+
+
+def runs(tasks) -> list:
+    return [result for result in tasks.results if result.task.func is deliver_notifications.func]
+
+
+def whole_second_after(moment: datetime) -> datetime:
+    return datetime.fromtimestamp(math.ceil(moment.timestamp()), tz=UTC)
+
+
+def test_a_run_sends_what_is_due_and_schedules_the_next_run_for_the_earliest_row_left(braze, tasks):
+    due = NotificationFactory()
+    later = NotificationFactory(due_at=timezone.now() + timedelta(hours=2))
+    accepted(braze)
+
+    report = deliver_notifications.call()
+
+    assert report["sent"] == 1
+    due.refresh_from_db()
+    assert due.status == NotificationStatus.SENT
+    [scheduled] = runs(tasks)
+    assert scheduled.task.run_after == whole_second_after(later.next_attempt_at)
+
+
+def test_a_run_after_a_failure_schedules_the_retry(braze, tasks):
+    notification = NotificationFactory()
+    refused(braze, 503)
+
+    deliver_notifications.call()
+
+    notification.refresh_from_db()
+    [scheduled] = runs(tasks)
+    assert scheduled.task.run_after == whole_second_after(notification.next_attempt_at)
+
+
+def test_runs_that_find_the_same_earliest_row_schedule_it_once(braze, tasks):
+    NotificationFactory(due_at=timezone.now() + timedelta(hours=2))
+
+    deliver_notifications.call()
+    deliver_notifications.call()
+    deliver_notifications.call()
+
+    assert len(runs(tasks)) == 1
+
+
+def test_nothing_left_schedules_nothing(braze, tasks):
+    NotificationFactory()
+    accepted(braze)
+
+    deliver_notifications.call()
+
+    assert runs(tasks) == []
+
+
+def test_a_stuck_claim_is_scheduled_for_when_it_becomes_stale(braze, tasks):
+    claimed_at = timezone.now() - timedelta(minutes=1)
+    NotificationFactory(status=NotificationStatus.SENDING, claimed_at=claimed_at)
+
+    deliver_notifications.call()
+
+    [scheduled] = runs(tasks)
+    assert scheduled.task.run_after == whole_second_after(claimed_at + timedelta(minutes=5))
+
+
+def test_a_backend_that_cannot_defer_gets_no_future_runs(settings, tasks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+    delivery_schedule(at=timezone.now() + timedelta(hours=1))  # would raise if it tried to defer
+
+
+def test_the_command_runs_one_pass_and_reports_it(braze, tasks, capsys):
+    NotificationFactory.create_batch(2)
+    later = NotificationFactory(due_at=timezone.now() + timedelta(days=1))
+    accepted(braze)
+
+    call_command("deliver_notifications")
+
+    out = capsys.readouterr().out
+    assert "sent=2" in out
+    assert later.next_attempt_at.isoformat() in out
+    [scheduled] = runs(tasks)
+    assert scheduled.task.run_after == whole_second_after(later.next_attempt_at)
