@@ -1,0 +1,115 @@
+"""Forms of the web wallet. They check shapes (an email, a date, a known language); the rules (password
+strength, age, unique email) belong to the accounts services, whose errors `add_service_errors` puts on
+the matching fields."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from apps.api.errors import ApiError
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        # Browsers send and expect ISO dates in <input type="date">, whatever the page language.
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def add_service_errors(form: forms.Form, exc: ApiError) -> None:
+    """Show a service's validation details on the form: on the field they name, else above the form."""
+    if not exc.details:
+        form.add_error(None, str(exc.message))
+        return
+    for name, problems in exc.details.items():
+        messages = problems if isinstance(problems, list | tuple) else [problems]
+        target = name if name in form.fields else None
+        for message in messages:
+            form.add_error(target, str(message))
+
+
+class SignupForm(forms.Form):
+    first_name = forms.CharField(
+        label=_("First name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        help_text=_("At least 8 characters. Avoid common words and numbers only."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        help_text=_("For your birthday treat. You must be over 13 to join."),
+        widget=DateInput(attrs={"autocomplete": "bday"}),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    marketing_opt_in = forms.BooleanField(label=_("Send me offers and news by email"), required=False)
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True})
+    )
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(
+        label=_("First name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    birth_date = forms.DateField(
+        label=_("Date of birth"), required=False, widget=DateInput(attrs={"autocomplete": "bday"})
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        help_text=_("Pages, messages and offer texts use this language."),
+    )
+    marketing_opt_in = forms.BooleanField(label=_("Send me offers and news by email"), required=False)
+
+    def changes(self) -> dict:
+        """Only what the customer actually changed, so an untouched form never writes to SessionM."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class ForgetForm(forms.Form):
+    """Forgetting is irreversible, so it asks for the password again (a stolen session alone can't do it)."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."), code="wrong_password")
+        return password
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES)

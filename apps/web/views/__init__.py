@@ -1,0 +1,1 @@
+"""Views of the web wallet, one module per page family."""

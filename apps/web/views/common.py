@@ -1,0 +1,90 @@
+"""What every wallet page shares: the customer guard, loyalty errors in plain words, and the page shown
+when the loyalty platform can't answer (never a 500)."""
+
+import logging
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+
+from apps.api.errors import ApiError
+from apps.api.exceptions import upstream_to_api_error
+from apps.upstream.errors import UpstreamError
+
+logger = logging.getLogger(__name__)
+
+# Deeper than any wallet goes; bounds the skip a hand-written URL can ask SessionM for.
+MAX_PAGE_NUMBER = 1000
+
+# Every failure a loyalty service or selector can raise that the page must explain instead of crashing.
+LOYALTY_ERRORS = (ApiError, UpstreamError)
+
+_PLAIN_WORDS = {
+    "insufficient_points": _("You don't have enough points for this reward yet."),
+    "offer_not_redeemable": _("This offer can't be redeemed: it was already used or it has expired."),
+    "not_found": _("We couldn't find that in your account."),
+    "loyalty_unavailable": _("The loyalty service is unavailable right now. Please try again in a moment."),
+    "loyalty_timeout": _("The loyalty service took too long to answer. Please try again."),
+    "loyalty_bad_gateway": _("The loyalty service is having trouble. Please try again later."),
+    "email_taken": _("An account with this email already exists. Log in instead."),
+}
+
+
+def as_api_error(exc: Exception) -> ApiError:
+    if isinstance(exc, UpstreamError):
+        logger.warning("upstream failure on a web page: %s: %s", exc.__class__.__name__, exc)
+        return upstream_to_api_error(exc)
+    return exc
+
+
+def plain_words(exc: Exception) -> str:
+    """The sentence a customer reads for a failed loyalty call."""
+    error = as_api_error(exc)
+    return str(_PLAIN_WORDS.get(error.code, error.message))
+
+
+def safe_next_url(request) -> str | None:
+    """The `next` the request carries when it points back into this site (never an open redirect)."""
+    candidate = request.POST.get("next") or request.GET.get("next")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return None
+
+
+def customer_required(view):
+    """The page belongs to a logged-in customer; `request.customer` is set by CustomerLanguageMiddleware."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if request.customer is None:
+            if request.user.is_authenticated:
+                # Staff accounts and unfinished signups have no wallet.
+                raise PermissionDenied
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def render_load_error(request, template: str, exc: Exception, context: dict | None = None):
+    """The page frame with the reason its loyalty data is missing, under the error's status (502/503/504
+    when the loyalty platform failed)."""
+    error = as_api_error(exc)
+    response = render(request, template, {**(context or {}), "load_error": plain_words(error)}, status=error.status)
+    if error.status == 503:
+        response["Retry-After"] = "5"
+    return response
+
+
+def page_number(request, name: str = "page") -> int:
+    """A 1-based page number from the query string; anything else is the first page (links get mangled)."""
+    try:
+        number = int(request.GET.get(name, 1))
+    except (TypeError, ValueError):
+        return 1
+    return number if 1 <= number <= MAX_PAGE_NUMBER else 1

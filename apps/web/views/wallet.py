@@ -1,0 +1,51 @@
+"""The wallet page ("Ready to Redeem" and the "Rewards Store") and its two actions."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.loyalty.services import offer_redeem, reward_purchase
+
+from ..selectors import wallet_page_get
+from .common import LOYALTY_ERRORS, customer_required, page_number, plain_words, render_load_error
+
+
+@customer_required
+@require_GET
+def wallet(request):
+    try:
+        page = wallet_page_get(
+            customer=request.customer,
+            offers_page=page_number(request, "offers_page"),
+            rewards_page=page_number(request, "rewards_page"),
+        )
+    except LOYALTY_ERRORS as exc:
+        return render_load_error(request, "web/wallet.html", exc)
+    return render(request, "web/wallet.html", {"page": page})
+
+
+@customer_required
+@require_POST
+def reward_buy(request, offer_id: str):
+    try:
+        purchase = reward_purchase(customer=request.customer, offer_id=offer_id)
+    except LOYALTY_ERRORS as exc:
+        messages.error(request, plain_words(exc))
+    else:
+        messages.success(
+            request, _("%(name)s is in your wallet, ready to redeem. Enjoy!") % {"name": purchase.item.name}
+        )
+    return redirect("web:wallet")
+
+
+@customer_required
+@require_POST
+def offer_use(request, user_offer_id: str):
+    try:
+        redemption = offer_redeem(customer=request.customer, user_offer_id=user_offer_id)
+    except LOYALTY_ERRORS as exc:
+        messages.error(request, plain_words(exc))
+    else:
+        messages.success(request, _("You redeemed %(name)s. Enjoy!") % {"name": redemption.item.name})
+    return redirect("web:wallet")
