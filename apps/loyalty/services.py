@@ -4,6 +4,7 @@ customer, after checking what SessionM cannot check for us, and answers what cha
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,8 @@ _POS_ID_NAMESPACE = uuid.UUID("6f3c1f9e-2b1a-4c55-8a57-f4a2c0ffee42")
 # Wallet pages read while checking that an offer is the customer's, at most (100 offers each).
 _WALLET_LOOKUP_PAGE_SIZE = 100
 _WALLET_LOOKUP_MAX_PAGES = 10
+# Recent activity searched for an offer that has left the wallet, at most.
+_HISTORY_LOOKUP_EVENTS = 200
 
 
 @sessionm_errors()
@@ -42,9 +45,12 @@ def campaign_opt_in(*, customer, campaign_id: str) -> OptIn:
 @sessionm_errors()
 def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
     """Redeem a wallet offer. SessionM's redeem takes only the user_offer_id, so the offer is first looked up
-    in this customer's wallet: another customer's offer is "not found", exactly like a missing one."""
+    in this customer's wallet: another customer's offer is "not found", exactly like a missing one. One that
+    has left the wallet (redeemed or expired) is told apart by the customer's own activity log."""
     item = _wallet_item(customer=customer, user_offer_id=user_offer_id)
     if item is None:
+        if _in_history(customer=customer, user_offer_id=user_offer_id):
+            raise OfferNotRedeemable()
         raise NotFound(_("There is no such offer in your wallet."))
     if not item.redeemable or (item.expires_at is not None and item.expires_at <= timezone.now()):
         raise OfferNotRedeemable()
@@ -67,6 +73,14 @@ def _wallet_item(*, customer, user_offer_id: str) -> WalletItem | None:
         if len(page.offers) < _WALLET_LOOKUP_PAGE_SIZE or skip + len(page.offers) >= page.total:
             return None
     return None
+
+
+def _in_history(*, customer, user_offer_id: str) -> bool:
+    """Whether the customer's recent activity names this offer (SessionM logs every offer it issues)."""
+    timeline = get_sessionm_client().get_timeline(
+        customer.sessionm_user_id, view=settings.SESSIONM_TIMELINE_VIEW, count=_HISTORY_LOOKUP_EVENTS
+    )
+    return any(event.user_offer_id == user_offer_id for event in timeline.events)
 
 
 @sessionm_errors()
