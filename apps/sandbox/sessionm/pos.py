@@ -34,7 +34,10 @@ def transaction_send(request: SandboxRequest) -> SandboxResponse:
 
 def _accept(fields: Fields, request_id: str) -> dict:
     fields.text("culture", max_length=20)
-    transaction = fields.nested(fields.mapping("request_payload", required=True) or {}, "request_payload.")
+    payload = fields.mapping("request_payload", required=True)
+    fields.check()
+    # Field paths inside the transaction are reported relative to it ("items[0].item_id"), as SessionM does.
+    transaction = fields.nested(payload, "")
     sale = _sale(transaction)
     customer = _customer(transaction)
     fields.check()
