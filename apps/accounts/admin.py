@@ -9,6 +9,7 @@ import dataclasses
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.api.errors import ApiError
 
@@ -101,11 +102,12 @@ class CustomerAdmin(admin.ModelAdmin):
             else:
                 forgotten += 1
         if forgotten:
-            self.message_user(request, _("%(count)d customers forgotten.") % {"count": forgotten}, messages.SUCCESS)
+            message = ngettext("%(count)d customer forgotten.", "%(count)d customers forgotten.", forgotten)
+            self.message_user(request, message % {"count": forgotten}, messages.SUCCESS)
         if failed:
-            self.message_user(
-                request,
-                _("%(count)d customers could not be forgotten now (SessionM or Braze unavailable); try again.")
-                % {"count": failed},
-                messages.ERROR,
+            message = ngettext(
+                "%(count)d customer could not be forgotten now (SessionM or Braze unavailable); try again.",
+                "%(count)d customers could not be forgotten now (SessionM or Braze unavailable); try again.",
+                failed,
             )
+            self.message_user(request, message % {"count": failed}, messages.ERROR)
