@@ -30,8 +30,8 @@ _TAGS = ["accounts"]
 
 
 class _CredentialsApi(APIView):
-    """Endpoints that take credentials in the body. A stale bearer header must not stop a login, so no
-    authentication runs; 401 answers still name the Bearer scheme."""
+    # Endpoints that take credentials in the body. A stale bearer header must not stop a login, so no
+    # authentication runs; 401 answers still name the Bearer scheme.
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
@@ -66,6 +66,7 @@ class TokenApi(_CredentialsApi):
     @extend_schema(
         tags=_TAGS,
         summary="Log in",
+        description="Email and password of an active customer; both wrong email and wrong password are 401.",
         request=TokenInputSerializer,
         responses={200: TokenPairSerializer, **error_responses(400, 401, 429)},
     )

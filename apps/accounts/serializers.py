@@ -5,14 +5,13 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .validation import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
+from .validation import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH
 
 
 class _PasswordField(serializers.CharField):
     def __init__(self, **kwargs):
-        super().__init__(
-            write_only=True, trim_whitespace=False, max_length=128, style={"input_type": "password"}, **kwargs
-        )
+        kwargs.update(write_only=True, trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH)
+        super().__init__(style={"input_type": "password"}, **kwargs)
 
 
 class ProfileSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from apps.api.errors import InvalidInput
 # The email is the Django username, whose column holds 150 characters.
 EMAIL_MAX_LENGTH = 150
 NAME_MAX_LENGTH = 150
+PASSWORD_MAX_LENGTH = 128  # hashing is slow by design: an unbounded password is a cheap denial of service
 # SessionM: "the customer must be over 13".
 MINIMUM_AGE_YEARS = 13
 
@@ -67,6 +68,9 @@ class ProfileChecks:
     def birth_date(self, value: date | None) -> date | None:
         if value is None:
             return None
+        if value > timezone.localdate():
+            self.fail("birth_date", _("A birth date cannot be in the future."))
+            return value
         if _years_after(value, MINIMUM_AGE_YEARS) > timezone.localdate():
             self.fail("birth_date", _("You must be at least %(age)d years old.") % {"age": MINIMUM_AGE_YEARS})
         return value
@@ -78,6 +82,9 @@ class ProfileChecks:
 
     def password(self, value: str, *, email: str, first_name: str, last_name: str) -> None:
         # An unsaved user lets the similarity validator compare the password with the customer's own data.
+        if len(value) > PASSWORD_MAX_LENGTH:
+            self.fail("password", _("Use at most %(max)d characters.") % {"max": PASSWORD_MAX_LENGTH})
+            return
         probe = get_user_model()(username=email, email=email, first_name=first_name, last_name=last_name)
         try:
             validate_password(value, user=probe)

@@ -1,14 +1,17 @@
 """Writes to the notification outbox: queue a message, and the operations support and forgetting need."""
 
+import json
 from datetime import datetime
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.languages import braze_language
 from apps.accounts.models import CustomerStatus
+from apps.braze.routes import MAX_TRIGGER_PROPERTIES_BYTES
 
 from .models import Notification, NotificationKind, NotificationStatus
 from .tasks import delivery_schedule
@@ -36,6 +39,10 @@ def notification_enqueue(
         raise ValueError("a notification needs the customer's SessionM user id (their Braze external id)")
     if not send_to_existing_only and not attributes:
         raise ValueError("Braze creates a profile only from attributes: send_to_existing_only=False needs them")
+    size = len(json.dumps(trigger_properties, separators=(",", ":"), cls=DjangoJSONEncoder).encode())
+    if size > MAX_TRIGGER_PROPERTIES_BYTES:
+        # Refused here, where the caller can see it, rather than failing the whole batch at delivery time.
+        raise ValueError(f"trigger properties are {size} bytes; Braze takes at most {MAX_TRIGGER_PROPERTIES_BYTES}")
     due_at = due_at or timezone.now()
     notification, created = Notification.objects.get_or_create(
         dedupe_key=dedupe_key,

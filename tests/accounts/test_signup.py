@@ -113,9 +113,10 @@ def test_an_email_already_used_by_a_customer_is_a_409_whatever_its_case(api, ama
         ({"password": "amanda.souza@example"}, "password"),
         ({"first_name": "   "}, "first_name"),
         ({"birth_date": "2020-01-01"}, "birth_date"),
+        ({"birth_date": "9999-12-31"}, "birth_date"),
         ({"language": "de"}, "language"),
     ],
-    ids=["email", "numeric-password", "password-like-email", "blank-name", "under-13", "language"],
+    ids=["email", "numeric-password", "password-like-email", "blank-name", "under-13", "future", "language"],
 )
 def test_invalid_input_is_a_400_naming_the_field_and_creates_nothing(api, overrides, field):
     body = {**signup_body(email="amanda.souza@example.com"), **overrides}

@@ -106,6 +106,17 @@ def test_creating_the_braze_profile_needs_attributes():
         )
 
 
+def test_properties_braze_would_refuse_are_refused_when_queued():
+    with pytest.raises(ValueError, match="bytes"):
+        notification_enqueue(
+            kind=NotificationKind.OFFER_ISSUED,
+            customer=CustomerFactory(),
+            dedupe_key="k",
+            trigger_properties={"terms": "x" * 60_000},
+        )
+    assert not Notification.objects.exists()
+
+
 def test_the_welcome_message(settings):
     customer = CustomerFactory(first_name="Amanda", language="pt-br", user__email="amanda@example.com")
 
