@@ -1,2 +1,12 @@
+"""The sandbox's page for developers, mounted at /sandbox/ only while SANDBOX_ENABLED (loyalty_bff/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
 app_name = "sandbox"
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("customers/<path:user_id>/", views.customer, name="customer"),
+    path("faults/", views.faults_update, name="faults"),
+]
