@@ -6,7 +6,7 @@ saved here: when SessionM refuses or cannot be reached, the local account is lef
 
 import logging
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.hashers import make_password
@@ -295,6 +295,19 @@ def customer_forget(*, customer: Customer) -> None:
         if customer.status == CustomerStatus.FORGOTTEN:
             return
         _erase_personal_data(customer)
+
+
+def customers_forget_abandoned_signups(*, older_than: timedelta) -> int:
+    """Forget pending signups nobody completed within `older_than` (measured from their last attempt): their
+    personal data is not kept for an account that never came to be, and a SessionM profile a lost response
+    left behind is deleted. Returns how many were forgotten; an upstream failure stops the run (run it again)."""
+    cutoff = timezone.now() - older_than
+    abandoned = Customer.objects.select_related("user").filter(status=CustomerStatus.PENDING, updated_at__lt=cutoff)
+    count = 0
+    for customer in abandoned.iterator():
+        customer_forget(customer=customer)
+        count += 1
+    return count
 
 
 def _sessionm_id_by_external_id(*, external_id: str) -> str | None:

@@ -7,6 +7,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from apps.accounts.models import Customer
+from apps.sessionm import get_sessionm_client
+from apps.sessionm.errors import SessionMTimeout
 
 PASSWORD = "Crispy-Golden-42"
 _emails = itertools.count(1)
@@ -57,3 +59,18 @@ def signup(api: APIClient, **overrides) -> SignedUp:
 def as_customer(access: str) -> APIClient:
     """A fresh client carrying `access` (each customer gets their own client, as each phone has its own app)."""
     return bearer(APIClient(), access)
+
+
+def lose_create_answers(monkeypatch) -> list:
+    """From now on SessionM creates profiles but their answers are lost (a timeout after the fact).
+    Returns the list the created profiles are appended to."""
+    client = get_sessionm_client()
+    create = client.create_user
+    created = []
+
+    def created_but_answer_lost(**fields):
+        created.append(create(**fields))
+        raise SessionMTimeout("sessionm user_create timed out after 5.0s")
+
+    monkeypatch.setattr(client, "create_user", created_but_answer_lost)
+    return created

@@ -1,7 +1,11 @@
 """DELETE /api/v1/me: the customer forgotten in SessionM, Braze and here; safe to repeat after a failure."""
 
+from datetime import timedelta
+
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.models import Customer, CustomerStatus
 from apps.accounts.services import customer_forget, customer_signup
@@ -11,9 +15,10 @@ from apps.messaging.models import Notification, NotificationStatus
 from apps.sandbox import faults
 from apps.sandbox.models import Document
 from apps.sessionm import get_sessionm_client
-from apps.sessionm.errors import SessionMNotFound, SessionMTimeout
+from apps.sessionm.errors import SessionMNotFound
+from tests.factories import CustomerFactory
 
-from .helpers import PASSWORD, as_customer, signup, signup_body
+from .helpers import PASSWORD, as_customer, lose_create_answers, signup, signup_body
 
 pytestmark = pytest.mark.django_db
 
@@ -115,13 +120,7 @@ def test_forgetting_twice_is_harmless(amanda):
 
 def test_a_pending_customer_whose_profile_was_made_is_forgotten_in_sessionm_too(monkeypatch):
     client = get_sessionm_client()
-    create = client.create_user
-
-    def created_but_answer_lost(**fields):
-        create(**fields)
-        raise SessionMTimeout("sessionm user_create timed out after 5.0s")
-
-    monkeypatch.setattr(client, "create_user", created_but_answer_lost)
+    lose_create_answers(monkeypatch)
     with pytest.raises(LoyaltyTimeout):
         customer_signup(**{**signup_body(), "birth_date": None})
     pending = Customer.objects.get()
@@ -131,3 +130,21 @@ def test_a_pending_customer_whose_profile_was_made_is_forgotten_in_sessionm_too(
     with pytest.raises(SessionMNotFound):
         client.get_user_by_external_id(pending.external_id)
     assert Customer.objects.get().status == CustomerStatus.FORGOTTEN
+
+
+def test_signups_left_pending_are_forgotten_after_a_while_with_any_profile_a_lost_answer_made(monkeypatch, capsys):
+    client = get_sessionm_client()
+    lose_create_answers(monkeypatch)
+    with pytest.raises(LoyaltyTimeout):
+        customer_signup(**{**signup_body(), "birth_date": None})
+    abandoned = Customer.objects.get()
+    Customer.objects.filter(pk=abandoned.pk).update(updated_at=timezone.now() - timedelta(days=8))
+    recent = CustomerFactory(pending=True)
+
+    call_command("forget_abandoned_signups", "--days", "7")
+
+    assert "1 pending signups" in capsys.readouterr().out
+    assert Customer.objects.get(pk=abandoned.pk).status == CustomerStatus.FORGOTTEN
+    assert Customer.objects.get(pk=recent.pk).status == CustomerStatus.PENDING
+    with pytest.raises(SessionMNotFound):
+        client.get_user_by_external_id(abandoned.external_id)

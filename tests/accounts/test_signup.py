@@ -14,7 +14,7 @@ from apps.sandbox import faults
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMNotFound, SessionMTimeout
 
-from .helpers import PASSWORD, as_customer, signup, signup_body
+from .helpers import PASSWORD, as_customer, lose_create_answers, signup, signup_body
 
 pytestmark = pytest.mark.django_db
 
@@ -174,14 +174,7 @@ def test_sessionm_timing_out_is_a_504(api, monkeypatch):
 
 def test_a_lost_create_response_is_recovered_by_external_id_without_a_second_profile(api, monkeypatch):
     client = get_sessionm_client()
-    create = client.create_user
-    created = []
-
-    def created_but_answer_lost(**fields):
-        created.append(create(**fields))
-        raise SessionMTimeout("sessionm user_create timed out after 5.0s")
-
-    monkeypatch.setattr(client, "create_user", created_but_answer_lost)
+    created = lose_create_answers(monkeypatch)
     body = signup_body()
     assert api.post(SIGNUP, body, format="json").status_code == 504
     pending = Customer.objects.get()
