@@ -198,7 +198,7 @@ def test_items_are_checked_with_their_paths(user_id):
     ("change", "fields"),
     [
         ({"items": []}, {"items": "can't be blank"}),
-        ({"subtotal": "-1"}, {"subtotal": "must be greater than or equal to 0"}),
+        ({"subtotal": "-1"}, {"subtotal": "must not be negative"}),
         ({"open_time": "yesterday"}, {"open_time": "must be an ISO-8601 time"}),
         ({"transaction_id": None}, {"transaction_id": "can't be blank"}),
         ({"items": [line("FF-CURLY")] * 1001}, {"items": "is too long (maximum is 1000 entries)"}),

@@ -156,7 +156,7 @@ class Fields:
             self.error(name, "must be a number")
             return None
         if minimum is not None and number < minimum:
-            self.error(name, f"must be greater than or equal to {minimum}")
+            self.error(name, "must not be negative" if minimum == 0 else f"must be greater than or equal to {minimum}")
             return None
         return number
 

@@ -74,9 +74,7 @@ def _sale(transaction: Fields) -> rules.Sale:
         unit_price = item.decimal("unit_price", required=True)
         if unit_price is not None and unit_price < 0:
             item.error("unit_price", "must not be negative")
-        line_subtotal = item.decimal("subtotal")
-        if line_subtotal is not None and line_subtotal < 0:
-            item.error("subtotal", "must not be negative")
+        item.decimal("subtotal", minimum=Decimal(0))
         item.boolean("tax_included")
         if sku in demo.MENU and quantity is not None and quantity > 0:
             quantities[sku] = quantities.get(sku, Decimal(0)) + quantity
@@ -99,9 +97,7 @@ def _customer(transaction: Fields) -> tuple[str, dict] | None:
         payment = transaction.nested(entry, f"payments[{index}].")
         payment.text("payment_id", max_length=100)
         payment.text("type", max_length=50)
-        amount = payment.decimal("amount")
-        if amount is not None and amount < 0:
-            payment.error("amount", "must not be negative")
+        payment.decimal("amount", minimum=Decimal(0))
         _moment(payment, "payment_time")
         user_id = payment.text("user_id", max_length=200)
         if user_id is None:
