@@ -136,15 +136,28 @@ def application(environ: dict, start_response) -> list[bytes]:
     try:
         response = _respond(environ, inprocess=inprocess)
     except Exception:  # noqa: BLE001 - an emulator bug must still answer, in a shape any client reads
-        logger.exception("sandbox failed on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
+        # The path is not logged: SessionM Core paths carry the API key.
+        logger.exception("sandbox failed on %s %s", environ.get("REQUEST_METHOD"), _upstream_of(environ))
         response = SandboxResponse(500, {"message": "sandbox internal error"})
     finally:
         if not inprocess:
             close_old_connections()
     body = response.encode()
     headers = {"Content-Type": "application/json", **response.headers, "Content-Length": str(len(body))}
-    start_response(f"{response.status} {HTTPStatus(response.status).phrase}", list(headers.items()))
+    start_response(f"{response.status} {_reason(response.status)}", list(headers.items()))
     return [body]
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _upstream_of(environ: dict) -> str:
+    path = environ.get("PATH_INFO") or "/"
+    return next((name for name, prefix in UPSTREAM_PREFIXES.items() if path.startswith(prefix + "/")), "(no upstream)")
 
 
 def _respond(environ: dict, *, inprocess: bool) -> SandboxResponse:
@@ -155,15 +168,19 @@ def _respond(environ: dict, *, inprocess: bool) -> SandboxResponse:
             return SandboxResponse(404, {"message": "Not found"})
         return _control(method, path, _read_body(environ))
 
-    upstream = next(
-        (name for name, prefix in UPSTREAM_PREFIXES.items() if path == prefix or path.startswith(prefix + "/")),
-        None,
-    )
-    if upstream is None:
+    upstream = _upstream_of(environ)
+    if upstream not in UPSTREAM_PREFIXES:
         return SandboxResponse(404, {"message": f"No sandbox upstream serves {path}"})
-    response = _serve_upstream(upstream, method, path[len(UPSTREAM_PREFIXES[upstream]) :], environ, inprocess)
-    if upstream == "braze" and "X-RateLimit-Limit" not in response.headers:
-        response.headers.update(_braze_window_headers(environ))
+    rest = path[len(UPSTREAM_PREFIXES[upstream]) :]
+    if upstream != "braze":
+        return _serve_upstream(upstream, method, rest, environ, inprocess)
+    # Every Braze answer carries the window, whatever it is; an injected 429 brings its own.
+    within_limit, window_headers = braze_window.hit()
+    if not within_limit:
+        return vendor_error(upstream, 429, "rate_limited", "API rate limit exceeded", headers=window_headers)
+    response = _serve_upstream(upstream, method, rest, environ, inprocess)
+    if "X-RateLimit-Limit" not in response.headers:
+        response.headers.update(window_headers)
     return response
 
 
@@ -176,12 +193,6 @@ def _serve_upstream(upstream: str, method: str, path: str, environ: dict, inproc
             return response
         return vendor_error(upstream, 404, "not_found", "Not found")
     stats.record(upstream, route.name)
-
-    if upstream == "braze":
-        within_limit, window_headers = braze_window.hit()
-        environ["sandbox.ratelimit_headers"] = window_headers
-        if not within_limit:
-            return vendor_error(upstream, 429, "rate_limited", "API rate limit exceeded", headers=window_headers)
 
     fault_response = _inject_faults(upstream, environ, inprocess)
     if fault_response is not None:
@@ -269,11 +280,6 @@ def _inject_faults(upstream: str, environ: dict, inprocess: bool) -> SandboxResp
             upstream, 429, "rate_limited", "API rate limit exceeded", headers=braze_window.injected_429_headers()
         )
     return None
-
-
-def _braze_window_headers(environ: dict) -> dict[str, str]:
-    # Answers that never reached a route (unknown path) still carry the window, as Braze's do.
-    return environ.get("sandbox.ratelimit_headers") or braze_window.hit()[1]
 
 
 # --- Credentials -------------------------------------------------------------------------------------------
