@@ -48,6 +48,12 @@ def signup(**overrides) -> Customer:
     return customer_signup(**fields)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Signups hash a password; the real hasher is slow on purpose and these tests sign up a lot.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def customer(db):
     return signup()
