@@ -53,13 +53,12 @@ def record(member: Member, kind: str, now: datetime, **payload) -> dict:
 
 # --- Points ------------------------------------------------------------------------------------------------
 def point_account(account_id: str | None = None, *, name: str | None = None) -> demo.PointAccount | None:
-    """A program point account by id or name; with neither, the program's only account."""
-    if account_id is None and name is None:
-        return demo.POINT_ACCOUNT
-    return next(
-        (account for account in demo.POINT_ACCOUNTS if account.id == account_id or (name and account.name == name)),
-        None,
-    )
+    """A program point account by id (else by name); with neither, the program's only account."""
+    if account_id is not None:
+        return next((account for account in demo.POINT_ACCOUNTS if account.id == account_id), None)
+    if name is not None:
+        return next((account for account in demo.POINT_ACCOUNTS if account.name == name), None)
+    return demo.POINT_ACCOUNT
 
 
 def balance(member: Member, account: demo.PointAccount = demo.POINT_ACCOUNT) -> dict:
@@ -361,7 +360,7 @@ def apply_sale(member: Member, sale: Sale, now: datetime) -> None:
     points = points_for(sale.subtotal) if counts else 0
     known = member.data["transactions"].get(sale.transaction_id)
     before = known["points"] if known else 0
-    if known is None and points:
+    if not before and points:
         change_points(
             member,
             points,

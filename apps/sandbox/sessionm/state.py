@@ -1,7 +1,8 @@
 """Where the emulated SessionM keeps its state: Documents in the "sandbox" database.
 
 - "sessionm.user": one per profile (key = user_id, alt_key = external_id). Its data holds everything of
-  that customer (see rules.new_member), so one row lock serialises every change to a customer.
+  that customer (laid out by profiles.fill_new_profile and rules.enroll), so one row lock serialises every
+  change to a customer.
 - "sessionm.email" / "sessionm.external_id": key = the unique value, alt_key = user_id. The (kind, key)
   unique constraint enforces one email (and one external id) per profile even under concurrent sign-ups.
 - "sessionm.user_offer": key = user_offer_id, alt_key = user_id. Connect names a wallet item without
@@ -18,7 +19,7 @@ from apps.sandbox.models import Document
 from apps.sandbox.router import SANDBOX_DB
 from apps.sessionm import errors as codes
 
-from .envelopes import Refusal, user_not_found
+from .envelopes import Refusal, invalid, user_not_found
 
 USER = "sessionm.user"
 EMAIL = "sessionm.email"
@@ -44,17 +45,20 @@ class Member:
         return self.document.data
 
 
-def _users():
-    return Document.objects.using(SANDBOX_DB).filter(kind=USER)
+def _user(*, user_id: str | None, external_id: str | None, lock: bool) -> Member:
+    lookup = {"key": user_id} if user_id is not None else {"alt_key": external_id}
+    users = Document.objects.using(SANDBOX_DB).filter(kind=USER)
+    if lock:
+        users = users.select_for_update()
+    document = users.filter(**lookup).first() if (user_id or external_id) else None
+    if document is None:
+        raise user_not_found()
+    return Member(document)
 
 
 def find(*, user_id: str | None = None, external_id: str | None = None) -> Member:
     """A customer for reading (no lock)."""
-    lookup = {"key": user_id} if user_id is not None else {"alt_key": external_id}
-    document = _users().filter(**lookup).first() if (user_id or external_id) else None
-    if document is None:
-        raise user_not_found()
-    return Member(document)
+    return _user(user_id=user_id, external_id=external_id, lock=False)
 
 
 @contextmanager
@@ -62,14 +66,10 @@ def locked(*, user_id: str | None = None, external_id: str | None = None) -> Ite
     """The customer's row, locked for a change that is saved when the block ends and rolled back if it raises
     (a Refusal included)."""
     with transaction.atomic(using=SANDBOX_DB):
-        lookup = {"key": user_id} if user_id is not None else {"alt_key": external_id}
-        document = _users().select_for_update().filter(**lookup).first() if (user_id or external_id) else None
-        if document is None:
-            raise user_not_found()
-        member = Member(document)
+        member = _user(user_id=user_id, external_id=external_id, lock=True)
         yield member
         if not member.deleted:
-            document.save(update_fields=["data", "alt_key", "updated_at"])
+            member.document.save(update_fields=["data", "alt_key", "updated_at"])
 
 
 @contextmanager
@@ -116,7 +116,7 @@ def created(*, user_id: str, external_id: str, email: str) -> Iterator[Member]:
         if not _claim(EXTERNAL_ID, external_id, user_id):
             taken["external_id"] = TAKEN
         if taken:
-            raise Refusal(codes.VALIDATION, "invalid " + ", ".join(sorted(taken)), fields=taken, on_user=True)
+            raise invalid(taken, on_user=True)
         document = Document(kind=USER, key=user_id, alt_key=external_id, data={})
         yield Member(document)
         document.save(using=SANDBOX_DB)
@@ -139,7 +139,7 @@ def change_unique(member: Member, *, email: str | None = None, external_id: str 
         else:
             taken["external_id"] = TAKEN
     if taken:
-        raise Refusal(codes.VALIDATION, "invalid " + ", ".join(sorted(taken)), fields=taken, on_user=True)
+        raise invalid(taken, on_user=True)
 
 
 def delete(member: Member) -> None:
@@ -159,10 +159,8 @@ def replay_or_record(key: str, process: Callable[[], dict]) -> dict:
     request stores nothing, so a corrected request may reuse its request_id."""
     with transaction.atomic(using=SANDBOX_DB):
         # A concurrent twin blocks on the unique key until the first commits, then reads its response.
-        record, created = (
-            Document.objects.using(SANDBOX_DB).select_for_update().get_or_create(kind=POS_REQUEST, key=key)
-        )
-        if not created:
+        record, is_new = Document.objects.using(SANDBOX_DB).select_for_update().get_or_create(kind=POS_REQUEST, key=key)
+        if not is_new:
             return record.data["response"]
         record.data = {"response": process()}
         record.save(update_fields=["data", "updated_at"])
