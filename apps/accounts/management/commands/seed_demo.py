@@ -1,0 +1,60 @@
+"""Seed a development run with the Fancy Fries demo: a customer signed up through the real signup flow (so
+the sandbox holds her SessionM profile and her welcome message is queued) and a staff login for the admin.
+
+Sandbox only: it refuses to run against a real SessionM. Safe to run again: it leaves what exists alone.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.accounts.models import Customer
+from apps.accounts.services import customer_signup
+from apps.api.errors import ApiError
+
+DEMO_CUSTOMER = {
+    "email": "amanda@example.com",
+    "password": "fancy-fries-demo",
+    "first_name": "Amanda",
+    "last_name": "Silva",
+    "language": "en",
+    "marketing_opt_in": True,
+}
+DEMO_STAFF = {"email": "staff@example.com", "password": "fancy-fries-staff"}
+
+
+class Command(BaseCommand):
+    help = "Create the demo customer (through signup, on the sandbox) and a staff user for the admin."
+
+    def handle(self, *args, **options):
+        if not settings.SANDBOX_ENABLED:
+            raise CommandError(
+                "seed_demo only runs on the sandbox (SANDBOX_ENABLED): it would create a real SessionM profile."
+            )
+        self._seed_staff()
+        self._seed_customer()
+
+    def _seed_staff(self):
+        User = get_user_model()
+        email = DEMO_STAFF["email"]
+        if User.objects.filter(username=email).exists():
+            self.stdout.write(f"staff user {email} already exists")
+            return
+        User.objects.create_superuser(username=email, email=email, password=DEMO_STAFF["password"])
+        self.stdout.write(self.style.SUCCESS(f"staff user for /admin/: {email} / {DEMO_STAFF['password']}"))
+
+    def _seed_customer(self):
+        email = DEMO_CUSTOMER["email"]
+        if Customer.objects.filter(user__username=email, status="active").exists():
+            self.stdout.write(f"demo customer {email} already exists")
+            return
+        try:
+            customer_signup(**DEMO_CUSTOMER)
+        except ApiError as exc:
+            raise CommandError(
+                f"Could not sign up the demo customer: {exc.message} ({exc.code}). If the sandbox database was "
+                "reset but the BFF's was not, start afresh with `make clean && make run`."
+            ) from exc
+        self.stdout.write(
+            self.style.SUCCESS(f"demo customer (web wallet and API): {email} / {DEMO_CUSTOMER['password']}")
+        )
