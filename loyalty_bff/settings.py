@@ -48,6 +48,9 @@ SANDBOX_INPROCESS_URL = "http://sandbox.inprocess"
 SANDBOX_URL = (env.str("SANDBOX_URL", default="") or SANDBOX_INPROCESS_URL).rstrip("/")
 # The WSGI callable the in-process transport dispatches to.
 SANDBOX_WSGI_APP = "apps.sandbox.server.application"
+# Where the sandbox's SessionM emulator POSTs its outbound webhook (signed with SESSIONM_WEBHOOK_SECRET) when
+# it issues an offer: the BFF of `make run` by default. Empty turns the webhook off (the test suite does).
+SANDBOX_WEBHOOK_URL = env.str("SANDBOX_WEBHOOK_URL", default="http://127.0.0.1:8000/integrations/sessionm/events")
 
 # --- Applications ------------------------------------------------------------------------------------------
 INSTALLED_APPS = [
