@@ -122,6 +122,16 @@ def test_run_sandbox_serves_http_prints_how_to_use_it_and_stops_on_sigterm(start
     assert "Sandbox stopped." in sandbox.read_until("Sandbox stopped.")
 
 
+def test_run_sandbox_stops_on_ctrl_c(start_sandbox):
+    sandbox = start_sandbox()
+    sandbox.read_until("Quit with Ctrl-C")
+
+    sandbox.process.send_signal(signal.SIGINT)
+
+    assert sandbox.process.wait(timeout=20) == 0
+    assert "Traceback" not in sandbox.read_until("Sandbox stopped.")
+
+
 def test_run_sandbox_answers_while_another_call_hangs(start_sandbox):
     sandbox = start_sandbox("--upstream", "braze", "--timeout-rate", "1")
     outcome = []

@@ -60,7 +60,6 @@ class Command(BaseCommand):
             server = make_server(host, port, application, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
         except OSError as exc:
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-        self._announce(host, server.server_address[1], current)
 
         def stop(signum, frame):
             # shutdown() waits for serve_forever() to return, so it cannot run on the thread serving.
@@ -68,6 +67,8 @@ class Command(BaseCommand):
 
         previous = signal.signal(signal.SIGTERM, stop)
         try:
+            # Announced inside the try: a Ctrl-C right after the banner still stops cleanly.
+            self._announce(host, server.server_address[1], current)
             server.serve_forever(poll_interval=0.2)
         except KeyboardInterrupt:
             pass
