@@ -281,3 +281,11 @@ def test_tags_need_an_existing_customer():
     refused(call("tags_add", {"tags": ["vip"]}, user_id="nobody"), "user_not_found", status=404)
     refused(call("tags_add_external", {"tags": ["vip"]}, external_id="nobody"), "user_not_found", status=404)
     refused(call("tags_get", user_id="nobody"), "user_not_found", status=404)
+
+
+def test_the_longest_valid_email_is_indexed():
+    email = "a" * 64 + "@" + ".".join(["b" * 63, "c" * 63, "d" * 57, "com"])
+    assert len(email) == 254
+    create(email=email)
+    errors = refused(call("user_create", {"user": {"external_id": "ext-2", "email": email.upper()}}), "validation")
+    assert errors["user"] == {"email": "has already been taken"}

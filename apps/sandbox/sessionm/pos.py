@@ -25,8 +25,9 @@ USER_ID_TYPES = ("External_ID", "SessionM_ID")
 @pos_handler
 def transaction_send(request: SandboxRequest) -> SandboxResponse:
     fields = Fields(json_object(request))
-    store_id = fields.text("store_id", required=True, max_length=50)
-    client_id = fields.text("client_id", required=True, max_length=50)
+    # The three make the stored request's key (at most 200 characters).
+    store_id = fields.text("store_id", required=True, max_length=40)
+    client_id = fields.text("client_id", required=True, max_length=40)
     request_id = fields.text("request_id", required=True, max_length=100)
     fields.check()
     return ok(state.replay_or_record(f"{store_id}:{client_id}:{request_id}", lambda: _accept(fields, request_id)))

@@ -3,13 +3,15 @@
 - "sessionm.user": one per profile (key = user_id, alt_key = external_id). Its data holds everything of
   that customer (laid out by profiles.fill_new_profile and rules.enroll), so one row lock serialises every
   change to a customer.
-- "sessionm.email" / "sessionm.external_id": key = the unique value, alt_key = user_id. The (kind, key)
-  unique constraint enforces one email (and one external id) per profile even under concurrent sign-ups.
+- "sessionm.email" / "sessionm.external_id": key = the unique value (an email's hash), alt_key = user_id.
+  The (kind, key) unique constraint keeps one email (and one external id) per profile even under
+  concurrent sign-ups.
 - "sessionm.user_offer": key = user_offer_id, alt_key = user_id. Connect names a wallet item without
   its user (revoke, redeem), so this finds whose row to lock.
 - "sessionm.pos_request": key = store:client:request_id, data = the first response, replayed on a repeat.
 """
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -102,7 +104,9 @@ def _release(kind: str, value: str, user_id: str) -> None:
 
 
 def email_key(email: str) -> str:
-    return email.strip().lower()
+    """The index key of an email: case-insensitive, and hashed so any valid address (up to 254 characters)
+    fits the key column."""
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
 
 
 @contextmanager
