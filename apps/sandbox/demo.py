@@ -6,10 +6,13 @@ The behaviour behind these values (earning, tiers, campaign rules) is in apps/sa
 """
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
+T = TypeVar("T")
 _NAMESPACE = uuid.UUID("6f1e5c1a-3b7d-4c2e-9a51-f0f0fa1c0ffe")
 
 
@@ -34,6 +37,11 @@ def pick_culture(value: str | None) -> str:
         if language and culture.lower().split("-")[0] == language:
             return culture
     return DEFAULT_CULTURE
+
+
+def localized(texts: Mapping[str, T], culture: str) -> T:
+    """The text for a culture; en-US when the culture has none."""
+    return texts.get(culture) or texts[DEFAULT_CULTURE]
 
 
 # --- Points and tiers --------------------------------------------------------------------------------------

@@ -200,3 +200,21 @@ def test_tier_move_needs_a_tier_of_the_program(user_id):
     assert errors["details"] == {"tier_level_id": "is not a tier of this program"}
     errors = refused(call("tier_move", {"user_id": user_id}), "validation")
     assert errors["details"] == {"tier_level_id": "can't be blank"}
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        ("point_audit_logs_get", {}),
+        ("points_deposit", {"deposit_details": [{"amount": 5}]}),
+        ("points_spend", {"spend_details": [{"amount": 5, "idempotency_id": "s-1"}]}),
+        ("tier_move", {"tier_name": "Gold"}),
+    ],
+)
+def test_incentives_of_an_unknown_customer(route, body):
+    refused(call(route, {"user_id": "nobody", **body}), "user_not_found", kind="not_found")
+
+
+@pytest.mark.parametrize("route", ["point_balances_get", "user_offers_get", "points_deposit", "user_event_trigger"])
+def test_a_connect_body_must_be_an_object(route):
+    refused(call(route, ["user_id"]), "missing_data")

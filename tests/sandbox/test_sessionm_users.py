@@ -289,3 +289,12 @@ def test_the_longest_valid_email_is_indexed():
     create(email=email)
     errors = refused(call("user_create", {"user": {"external_id": "ext-2", "email": email.upper()}}), "validation")
     assert errors["user"] == {"email": "has already been taken"}
+
+
+def test_update_needs_a_user_object():
+    user = create()
+    refused(call("user_update", {"first_name": "X"}, user_id=user["id"]), "missing_data")
+
+
+def test_custom_profile_of_an_unknown_user():
+    refused(call("user_profile_update", {"user_profile": {"a": 1}}, user_id="nobody"), "user_not_found", status=404)

@@ -138,7 +138,7 @@ def user_event_trigger(request: SandboxRequest) -> SandboxResponse:
         event, definition = rules.trigger_event(member, lookup, clock.now())
     outcome = {
         "is_outcome_applied": bool(event["points"]),
-        "description": definition.texts.get(chosen) or definition.texts[demo.DEFAULT_CULTURE],
+        "description": demo.localized(definition.texts, chosen),
     }
     if event["points"]:
         outcome["points_awarded"] = event["points"]

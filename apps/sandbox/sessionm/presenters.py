@@ -96,7 +96,7 @@ def point_balances(member: Member) -> dict:
 
 # --- Core: campaigns ---------------------------------------------------------------------------------------
 def campaign(item: demo.Campaign, culture: str, *, progress: dict | None = None) -> dict:
-    text = item.texts.get(culture) or item.texts[demo.DEFAULT_CULTURE]
+    text = demo.localized(item.texts, culture)
     custom = {"requires_opt_in": item.requires_opt_in, "reward_offer_id": item.reward_offer_id}
     if item.promo_code:
         custom["promo_code"] = item.promo_code
@@ -127,20 +127,18 @@ def timeline_event(event: dict, culture: str) -> dict:
 
 
 def _title(kind: demo.TimelineEventType, payload: dict, culture: str) -> str:
-    template = kind.titles.get(culture) or kind.titles[demo.DEFAULT_CULTURE]
+    """The event's title in the culture, naming the offer, campaign, event or tier its payload refers to."""
     offer = demo.OFFERS.get(payload.get("offer_id", ""))
     campaign_item = demo.CAMPAIGNS.get(payload.get("campaign_id", ""))
     event = demo.EVENTS.get(payload.get("event", ""))
     tier = rules.tier_by_id(payload.get("tier_id", ""))
-    return template.format(
+    return demo.localized(kind.titles, culture).format(
         points=abs(payload.get("points", 0)),
         amount=payload.get("amount", ""),
         code=payload.get("code", ""),
-        offer=offer_text(offer, culture).name if offer else "",
-        campaign=(campaign_item.texts.get(culture) or campaign_item.texts[demo.DEFAULT_CULTURE]).name
-        if campaign_item
-        else "",
-        event=(event.texts.get(culture) or event.texts[demo.DEFAULT_CULTURE]) if event else "",
+        offer=demo.localized(offer.texts, culture).name if offer else "",
+        campaign=demo.localized(campaign_item.texts, culture).name if campaign_item else "",
+        event=demo.localized(event.texts, culture) if event else "",
         tier=tier.name if tier else "",
     )
 
@@ -150,17 +148,13 @@ def event_types() -> list[dict]:
 
 
 # --- Connect: offers ---------------------------------------------------------------------------------------
-def offer_text(offer: demo.Offer, culture: str) -> demo.OfferText:
-    return offer.texts.get(culture) or offer.texts[demo.DEFAULT_CULTURE]
-
-
 def _media(offer: demo.Offer) -> list[dict]:
     return [{"uri": offer.image_url, "category_name": "offer_image"}]
 
 
 def user_offer(item: dict, culture: str, now: datetime) -> dict:
     offer = demo.OFFERS[item["offer_id"]]
-    text = offer_text(offer, culture)
+    text = demo.localized(offer.texts, culture)
     return {
         "id": item["user_offer_id"],
         "offer_id": offer.id,
@@ -179,7 +173,7 @@ def user_offer(item: dict, culture: str, now: datetime) -> dict:
 
 def store_offer(store: demo.RewardStore, item: demo.StoreOffer, culture: str) -> dict:
     offer = demo.OFFERS[item.offer_id]
-    text = offer_text(offer, culture)
+    text = demo.localized(offer.texts, culture)
     return {
         "id": item.id,
         "root_offer_id": offer.id,
