@@ -4,8 +4,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import DeliveryAttempt, Notification
+from .models import DeliveryAttempt, InboundEvent, Notification, WalletItem
 from .services import notifications_cancel, notifications_retry
+from .webhooks import sessionm_events_requeue
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -53,6 +54,50 @@ class NotificationAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             ngettext("%(count)d notification cancelled.", "%(count)d notifications cancelled.", count)
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
+
+
+@admin.register(WalletItem)
+class WalletItemAdmin(admin.ModelAdmin):
+    """The wallet ledger, read-only: SessionM is the system of record; this is what the messages were built on."""
+
+    list_display = ("user_offer_id", "title", "state", "source", "expires_at", "customer", "first_seen_at")
+    list_filter = ("state", "source")
+    search_fields = ("user_offer_id", "offer_id", "customer__sessionm_user_id", "customer__external_id")
+    ordering = ("-first_seen_at",)
+    list_select_related = ("customer",)
+    readonly_fields = [field.name for field in WalletItem._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboundEvent)
+class InboundEventAdmin(admin.ModelAdmin):
+    list_display = ("event_id", "type", "status", "user_id", "occurred_at", "received_at", "attempts")
+    list_filter = ("status", "type")
+    search_fields = ("event_id", "user_id")
+    ordering = ("-received_at",)
+    actions = ["process_again"]
+    readonly_fields = [field.name for field in InboundEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Process selected again (failed only)"), permissions=["change"])
+    def process_again(self, request, queryset):
+        count = sessionm_events_requeue(events=queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d event will be processed again.", "%(count)d events will be processed again.", count)
             % {"count": count},
             messages.SUCCESS if count else messages.WARNING,
         )

@@ -10,6 +10,8 @@ Why it works the way it does:
   is sent to Braze until then. When X-RateLimit-Remaining runs low the pass also stops until the reset.
 - 5xx, timeouts, unreachable Braze: retried with capped, jittered exponential backoff; dead after
   settings.NOTIFICATION_MAX_ATTEMPTS. Other 4xx: failed at once, because the same body would fail again.
+- Claimed expiry reminders are checked against the wallet ledger just before sending (reminders_screen in
+  apps/messaging/reminders.py): one whose offer has left the wallet or expired is cancelled, not sent.
 """
 
 import json
@@ -100,6 +102,7 @@ def deliver_due(*, now: datetime | None = None) -> DeliveryReport:
         claimed = _claim(now=clock())
         if not claimed:
             break
+        claimed = _screen(claimed, now=clock())
         for batch in _batches(claimed):
             if report.paused_until:
                 _defer(batch.notifications, until=report.paused_until)
@@ -128,6 +131,13 @@ def _claim(*, now: datetime) -> list[Notification]:
             status=NotificationStatus.SENDING, claimed_at=now, updated_at=now
         )
     return list(Notification.objects.using(db).filter(pk__in=ids).order_by("next_attempt_at", "pk"))
+
+
+def _screen(notifications: list[Notification], *, now: datetime) -> list[Notification]:
+    """The claimed rows still to be sent: expiry reminders are checked against the wallet ledger first."""
+    from .reminders import reminders_screen  # reminders builds on the services, which lead back here
+
+    return reminders_screen(notifications, now=now)
 
 
 def _batches(notifications: list[Notification]) -> list[_Batch]:

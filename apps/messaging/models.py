@@ -90,3 +90,89 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self):
         return f"{self.notification_id} {self.outcome}"
+
+
+# --- The wallet ledger and inbound SessionM events (issue 4) -------------------------------------------------
+
+
+class WalletItemState(models.TextChoices):
+    ISSUED = "issued", _("Issued")  # in the customer's wallet, redeemable until expires_at
+    REDEEMED = "redeemed", _("Redeemed")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+class WalletItemSource(models.TextChoices):
+    # How the BFF first learnt of the item.
+    PURCHASE = "purchase", _("Rewards Store purchase")
+    PROMO_CODE = "promo_code", _("Promo code")
+    TRANSACTION = "transaction", _("Transaction")
+    WEBHOOK = "webhook", _("SessionM webhook")
+    WALLET_READ = "wallet_read", _("Wallet read")
+
+
+class WalletItem(models.Model):
+    """An offer issued to a customer (a SessionM user offer) as the BFF last saw it.
+
+    SessionM is the system of record: this is what the offer-issued and expiry-reminder messages are built
+    from, never a balance or a wallet of our own. `reminder` is the item's one expiry reminder.
+    """
+
+    customer = models.ForeignKey("accounts.Customer", on_delete=models.CASCADE, related_name="wallet_items")
+    user_offer_id = models.CharField(max_length=100, unique=True)
+    offer_id = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    terms = models.TextField(blank=True)
+    image_url = models.CharField(max_length=1000, blank=True)
+    pos_discount_id = models.CharField(max_length=100, blank=True)
+    culture = models.CharField(max_length=10, blank=True)  # the language of title, description and terms
+    expires_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=WalletItemState.choices, default=WalletItemState.ISSUED)
+    source = models.CharField(max_length=20, choices=WalletItemSource.choices)
+    campaign_id = models.CharField(max_length=100, blank=True)
+    campaign_name = models.CharField(max_length=300, blank=True)
+    points_awarded = models.PositiveIntegerField(null=True, blank=True)
+    point_account_name = models.CharField(max_length=200, blank=True)
+    reminder = models.OneToOneField(
+        Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="wallet_item"
+    )
+    # When SessionM last showed the item as issued (issue, webhook, wallet read): how fresh the ledger's word is.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "state"], name="messaging_walletitem_state")]
+
+    def __str__(self):
+        return self.user_offer_id
+
+
+class InboundEventStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")  # recorded; its task has not finished yet
+    PROCESSED = "processed", _("Processed")
+    IGNORED = "ignored", _("Ignored")  # an unknown type, or a customer we do not know
+    FAILED = "failed", _("Failed")
+
+
+class InboundEvent(models.Model):
+    """One event of SessionM's outbound webhook, recorded before it is acted on; the unique event id makes a
+    redelivered event a no-op."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=50)
+    user_id = models.CharField(max_length=64, blank=True, db_index=True)
+    occurred_at = models.DateTimeField()
+    data = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=InboundEventStatus.choices, default=InboundEventStatus.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    note = models.TextField(blank=True)  # why it was ignored or failed, or what processing found
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "received_at"], name="messaging_inboundevent_status")]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

@@ -1,0 +1,162 @@
+"""Braze Connected Content: the lean wallet a message template fetches at send time.
+
+Braze calls GET /integrations/braze/wallet/{user_id} with HTTP Basic credentials while it renders a message.
+It waits at most 2 s and accepts at most 1 MB, caches a GET per URL, and may call the same URL several times
+for one recipient, so this read is small, bounded in time, and never writes anything.
+"""
+
+import base64
+import binascii
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+
+from apps.accounts.languages import culture_for
+from apps.accounts.models import Customer, CustomerStatus
+from apps.api.errors import InvalidInput, NotFound
+from apps.sessionm import SessionMClient
+from apps.sessionm.errors import SessionMNotFound
+from apps.upstream.factory import upstream_session
+
+# Braze gives up after 2 s. One SessionM call, no retry, answered within 1.2 s at worst (connect + read),
+# leaves time for Braze's own network legs.
+SESSIONM_TIMEOUT = (0.2, 1.0)
+# Offers listed: what a message can show, and a body far below Braze's 1 MB (an offer is well under 2 KB).
+MAX_OFFERS = 20
+# Braze caches a Connected Content GET per URL; five minutes is its default and what a wallet can bear.
+CACHE_CONTROL = "max-age=300"
+
+
+@dataclass(frozen=True)
+class PartnerPrincipal:
+    """The authenticated caller of a partner endpoint (no Django user behind it)."""
+
+    name: str
+    is_authenticated: bool = True
+
+
+class ConnectedContentAuthentication(BaseAuthentication):
+    """HTTP Basic with BRAZE_CONNECTED_CONTENT_USERNAME / _PASSWORD, compared in constant time."""
+
+    realm = "braze-connected-content"
+
+    def authenticate(self, request):
+        scheme, _sep, encoded = get_authorization_header(request).partition(b" ")
+        if scheme.lower() != b"basic":
+            return None
+        try:
+            username, _sep, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise AuthenticationFailed(_("Malformed Basic credentials.")) from exc
+        # Both compared every time, so the answer's timing does not tell which one was wrong.
+        username_ok = hmac.compare_digest(username.encode(), settings.BRAZE_CONNECTED_CONTENT_USERNAME.encode())
+        password_ok = hmac.compare_digest(password.encode(), settings.BRAZE_CONNECTED_CONTENT_PASSWORD.encode())
+        if not (username_ok and password_ok):
+            raise AuthenticationFailed(_("Invalid credentials."))
+        return PartnerPrincipal("braze"), None
+
+    def authenticate_header(self, request):
+        return f'Basic realm="{self.realm}"'
+
+
+@cache
+def connected_content_sessionm_client() -> SessionMClient:
+    """The SessionM account of get_sessionm_client(), with Connected Content's short deadline and no retry."""
+    return SessionMClient(
+        core_url=settings.SESSIONM_CORE_URL,
+        connect_url=settings.SESSIONM_CONNECT_URL,
+        pos_url=settings.SESSIONM_POS_URL,
+        api_key=settings.SESSIONM_API_KEY,
+        api_secret=settings.SESSIONM_API_SECRET,
+        connect_key=settings.SESSIONM_CONNECT_KEY,
+        connect_secret=settings.SESSIONM_CONNECT_SECRET,
+        retailer_id=settings.SESSIONM_RETAILER_ID,
+        pos_key=settings.SESSIONM_POS_KEY,
+        pos_secret=settings.SESSIONM_POS_SECRET,
+        pos_store_id=settings.SESSIONM_POS_STORE_ID,
+        pos_client_id=settings.SESSIONM_POS_CLIENT_ID,
+        external_id_type=settings.SESSIONM_EXTERNAL_ID_TYPE,
+        timeout=SESSIONM_TIMEOUT,
+        retries=0,
+        session=upstream_session(pool_maxsize=16),
+    )
+
+
+@dataclass(frozen=True)
+class BrazeWalletOffer:
+    user_offer_id: str
+    title: str
+    description: str
+    image_url: str
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class BrazeWallet:
+    user_id: str
+    culture: str
+    available_points: int
+    total_points: int
+    offers: tuple[BrazeWalletOffer, ...]
+    offers_total: int  # issued offers in the wallet; `offers` lists at most MAX_OFFERS of them
+
+
+def culture_from_param(value: str | None) -> str | None:
+    """A culture ("pt-BR") or a language ("pt", as Braze's {{${language}}} renders it) -> the SessionM culture
+    we speak for it; None when not given. InvalidInput for a language we do not speak."""
+    value = (value or "").strip().replace("_", "-").lower()
+    if not value:
+        return None
+    languages = [language for language, _name in settings.LANGUAGES]
+    for language in languages:
+        if value in (language, culture_for(language).lower()):
+            return culture_for(language)
+    # Another variant of a language we speak (en-GB, pt-PT, or a bare "pt"): the variant we have.
+    for language in languages:
+        if value.split("-")[0] == language.split("-")[0]:
+            return culture_for(language)
+    raise InvalidInput(details={"culture": [f"Unknown culture {value!r}: use one of {_known_cultures()}."]})
+
+
+def _known_cultures() -> str:
+    return ", ".join(culture_for(language) for language, _name in settings.LANGUAGES)
+
+
+def braze_wallet_get(*, user_id: str, culture: str | None = None) -> BrazeWallet:
+    """Points and the first MAX_OFFERS issued offers of the customer whose SessionM user id (= Braze external
+    id) is `user_id`, in `culture` or else the customer's language. Reads only: no ledger writes.
+
+    Raises NotFound for a user who is not an active customer (or whom SessionM does not know); SessionM
+    failures propagate as upstream errors (the API answers 503/504/502).
+    """
+    customer = Customer.objects.filter(sessionm_user_id=user_id, status=CustomerStatus.ACTIVE).only("language").first()
+    if customer is None:
+        raise NotFound(code="customer_not_found")
+    culture = culture or culture_for(customer.language)
+    try:
+        page = connected_content_sessionm_client().get_user_offers(user_id, culture=culture, skip=0, take=MAX_OFFERS)
+    except SessionMNotFound as exc:
+        raise NotFound(code="customer_not_found") from exc
+    return BrazeWallet(
+        user_id=user_id,
+        culture=culture,
+        available_points=page.available_points,
+        total_points=page.total_points,
+        offers=tuple(
+            BrazeWalletOffer(
+                user_offer_id=offer.user_offer_id,
+                title=offer.name or "",
+                description=offer.description or "",
+                image_url=offer.image_url or "",
+                expires_at=offer.expires_at,
+            )
+            for offer in page.offers[:MAX_OFFERS]
+        ),
+        offers_total=page.total,
+    )

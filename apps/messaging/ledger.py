@@ -1,0 +1,267 @@
+"""The wallet ledger: every offer issued to a customer that the BFF has learnt of, and what follows from it.
+
+The screens (purchase, promo code, transaction, wallet read) and the SessionM webhook report wallet items
+here. A new item queues its offer-issued message in the same transaction and schedules its expiry reminder;
+a known item whose expiry changed moves its reminder; a redeemed, revoked or expired item cancels it.
+SessionM stays the system of record: the ledger never holds points or decides what is in a wallet.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.accounts.languages import braze_language, culture_for
+from apps.accounts.models import Customer, CustomerStatus
+
+from .models import Notification, NotificationKind, NotificationStatus, WalletItem, WalletItemSource, WalletItemState
+from .reminders import offer_message_properties, reminder_cancel, reminder_schedule
+from .services import notification_enqueue
+
+logger = logging.getLogger(__name__)
+
+# A wallet read can turn up offers issued long ago (the first read after the ledger went live, a migrated
+# customer): those are recorded, and reminded of, but not announced as new.
+ANNOUNCE_WITHIN = timedelta(days=7)
+# Wallet reads refresh `confirmed_at` of unchanged items at most this often, not on every read.
+CONFIRM_REFRESH = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class OfferContext:
+    """What the caller knows beyond the offer itself."""
+
+    culture: str | None = None  # the language the offer's texts are in (default: the customer's)
+    campaign_id: str | None = None  # the SessionM campaign that issued it
+    campaign_name: str | None = None
+    points_awarded: int | None = None  # points that came with it, and their account
+    point_account_name: str | None = None
+
+
+def _offer_fields(offer: Any) -> dict:
+    """A UserOffer (or any object with its field names; `title` is read when there is no `name`)."""
+    return {
+        "offer_id": getattr(offer, "offer_id", None) or "",
+        "title": getattr(offer, "name", None) or getattr(offer, "title", None) or "",
+        "description": getattr(offer, "description", None) or "",
+        "terms": getattr(offer, "terms", None) or "",
+        "image_url": getattr(offer, "image_url", None) or "",
+        "pos_discount_id": getattr(offer, "pos_discount_id", None) or "",
+        "expires_at": getattr(offer, "expires_at", None),
+    }
+
+
+def wallet_item_record(
+    *,
+    customer: Customer,
+    offer: Any,
+    source: str,
+    context: OfferContext | None = None,
+    now: datetime | None = None,
+) -> WalletItem | None:
+    """Record that SessionM shows `offer` (a UserOffer-like object with `user_offer_id`) issued to `customer`.
+
+    Idempotent on user_offer_id. A new item queues the offer-issued message (once: the outbox's dedupe key
+    is "offer_issued:<customer>:<user_offer_id>") and schedules the expiry reminder, both committed with the
+    item. A known item takes the newer facts; a changed expiry moves its reminder. An item the ledger holds
+    for another customer is left alone (and logged): a user offer belongs to one SessionM user. Nothing is
+    recorded for a customer who is not active (None).
+    """
+    if customer.status != CustomerStatus.ACTIVE:
+        return None
+    now = now or timezone.now()
+    context = context or OfferContext()
+    culture = context.culture or culture_for(customer.language)
+    fields = _offer_fields(offer)
+    with transaction.atomic():
+        item = WalletItem.objects.select_for_update().filter(user_offer_id=offer.user_offer_id).first()
+        if item is None:
+            item = _create(
+                customer=customer,
+                user_offer_id=offer.user_offer_id,
+                source=source,
+                now=now,
+                fields={
+                    **fields,
+                    "culture": culture,
+                    "campaign_id": context.campaign_id or "",
+                    "campaign_name": context.campaign_name or "",
+                    "points_awarded": context.points_awarded,
+                    "point_account_name": context.point_account_name or "",
+                },
+            )
+            if item is not None:
+                item.customer = customer
+                if _is_news(source=source, offer=offer, now=now):
+                    _offer_issued_enqueue(item)
+                reminder_schedule(item=item, now=now)
+                return item
+            item = WalletItem.objects.select_for_update().get(user_offer_id=offer.user_offer_id)
+        if item.customer_id != customer.pk:
+            logger.warning("ledger: user offer reported for a customer other than its owner; ignored")
+            return item
+        item.customer = customer
+        _update(item, fields=fields, culture=culture, context=context, now=now)
+    return item
+
+
+def _create(*, customer: Customer, user_offer_id: str, source: str, now: datetime, fields: dict) -> WalletItem | None:
+    """The new item, or None when another request recorded it first."""
+    try:
+        with transaction.atomic():
+            return WalletItem.objects.create(
+                customer=customer,
+                user_offer_id=user_offer_id,
+                source=source,
+                confirmed_at=now,
+                first_seen_at=now,
+                **fields,
+            )
+    except IntegrityError:
+        return None
+
+
+def _is_news(*, source: str, offer: Any, now: datetime) -> bool:
+    if source != WalletItemSource.WALLET_READ:
+        return True
+    issued_at = getattr(offer, "start_date", None)
+    return issued_at is None or now - issued_at <= ANNOUNCE_WITHIN
+
+
+def _update(item: WalletItem, *, fields: dict, culture: str, context: OfferContext, now: datetime) -> None:
+    changed = {"confirmed_at"}
+    item.confirmed_at = now
+    # Texts are kept in one language: the customer's, else whichever came first.
+    texts = ("title", "description", "terms")
+    take_texts = culture == item.culture or culture == culture_for(item.customer.language)
+    for name, value in fields.items():
+        if name in texts and not take_texts:
+            continue
+        if value not in (None, "") and getattr(item, name) != value:
+            setattr(item, name, value)
+            changed.add(name)
+    if take_texts and item.culture != culture:
+        item.culture = culture
+        changed.add("culture")
+    for name in ("campaign_id", "campaign_name", "points_awarded", "point_account_name"):
+        value = getattr(context, name)
+        if value not in (None, "") and not getattr(item, name):
+            setattr(item, name, value)
+            changed.add(name)
+    item.save(update_fields=[*changed, "updated_at"])
+    if "expires_at" in changed:
+        reminder_schedule(item=item, now=now)
+
+
+def _offer_issued_key(item: WalletItem) -> str:
+    return f"{NotificationKind.OFFER_ISSUED}:{item.customer_id}:{item.user_offer_id}"
+
+
+def _offer_issued_enqueue(item: WalletItem) -> None:
+    customer = item.customer
+    notification_enqueue(
+        kind=NotificationKind.OFFER_ISSUED,
+        customer=customer,
+        dedupe_key=_offer_issued_key(item),
+        trigger_properties=offer_message_properties(item=item, kind=NotificationKind.OFFER_ISSUED),
+        # Braze drops a send to a profile it does not have. The welcome creates it, but if the welcome is
+        # still queued (or failed), this message creates it too, with the same attributes, rather than vanish.
+        attributes={
+            "email": customer.user.email,
+            "first_name": customer.first_name,
+            "language": braze_language(customer.language),
+        },
+        send_to_existing_only=False,
+    )
+
+
+def wallet_item_mark(*, user_offer_id: str, state: str, customer: Customer | None = None) -> WalletItem | None:
+    """Record that an issued item was redeemed, revoked or expired, and cancel its reminder. A later state
+    never goes back to issued. None when the ledger does not know the item (or it is another customer's)."""
+    if state == WalletItemState.ISSUED:
+        raise ValueError("wallet_item_mark records an item leaving the wallet; use wallet_item_record")
+    with transaction.atomic():
+        item = WalletItem.objects.select_for_update().filter(user_offer_id=user_offer_id).first()
+        if item is None or (customer is not None and item.customer_id != customer.pk):
+            return None
+        if item.state == WalletItemState.ISSUED:
+            item.state = state
+            item.save(update_fields=["state", "updated_at"])
+            reminder_cancel(item=item, reason=f"offer {state}")
+    return item
+
+
+def wallet_item_points_record(
+    *, customer: Customer, user_offer_id: str, points: int, point_account_name: str
+) -> WalletItem | None:
+    """Record the points that came with an item (a points_awarded event naming it). If its offer-issued
+    message is still waiting to be sent, it will carry them. None when the ledger does not know the item."""
+    with transaction.atomic():
+        item = (
+            WalletItem.objects.select_for_update()
+            .select_related("customer__user")
+            .filter(user_offer_id=user_offer_id, customer=customer)
+            .first()
+        )
+        if item is None:
+            return None
+        item.points_awarded = points
+        item.point_account_name = point_account_name
+        item.save(update_fields=["points_awarded", "point_account_name", "updated_at"])
+        Notification.objects.filter(dedupe_key=_offer_issued_key(item), status=NotificationStatus.PENDING).update(
+            trigger_properties=offer_message_properties(item=item, kind=NotificationKind.OFFER_ISSUED),
+            updated_at=timezone.now(),
+        )
+    return item
+
+
+def wallet_items_sync(
+    *, customer: Customer, offers: list, culture: str, complete: bool, now: datetime | None = None
+) -> None:
+    """Bring the ledger in line with a read of the customer's SessionM wallet (issued offers, in `culture`).
+
+    New offers and changed ones go through wallet_item_record (source wallet_read). When `complete` (the read
+    covered the whole wallet), issued items missing from it have left the wallet: expired when past their
+    expiry, else redeemed (SessionM lists issued offers only, and redemption is how they usually leave).
+    """
+    if customer.status != CustomerStatus.ACTIVE:
+        return
+    now = now or timezone.now()
+    known = {item.user_offer_id: item for item in WalletItem.objects.filter(customer=customer)}
+    unchanged = []
+    for offer in offers:
+        item = known.get(offer.user_offer_id)
+        if item is not None and _same(item, _offer_fields(offer), culture):
+            unchanged.append(item.pk)
+        else:
+            wallet_item_record(
+                customer=customer,
+                offer=offer,
+                source=WalletItemSource.WALLET_READ,
+                context=OfferContext(culture),
+                now=now,
+            )
+    # One statement for the items the read merely confirmed, and only when their confirmation is getting old.
+    WalletItem.objects.filter(pk__in=unchanged, confirmed_at__lt=now - CONFIRM_REFRESH).update(confirmed_at=now)
+    if complete:
+        listed = {offer.user_offer_id for offer in offers}
+        for user_offer_id, item in known.items():
+            if item.state == WalletItemState.ISSUED and user_offer_id not in listed:
+                expired = item.expires_at is not None and item.expires_at <= now
+                wallet_item_mark(
+                    user_offer_id=user_offer_id,
+                    state=WalletItemState.EXPIRED if expired else WalletItemState.REDEEMED,
+                    customer=customer,
+                )
+
+
+def _same(item: WalletItem, fields: dict, culture: str) -> bool:
+    texts_comparable = culture == item.culture
+    return all(
+        value in (None, "") or getattr(item, name) == value
+        for name, value in fields.items()
+        if texts_comparable or name not in ("title", "description", "terms")
+    )

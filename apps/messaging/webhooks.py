@@ -1,0 +1,271 @@
+"""SessionM's outbound webhook: verify the signature, record the event once, act on it in a task.
+
+POST /integrations/sessionm/events carries one event {id, type, occurred_at, user_id, data}, signed with
+SESSIONM_WEBHOOK_SECRET:
+
+    X-SessionM-Timestamp: <unix seconds>
+    X-SessionM-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">
+
+The timestamp is inside the signed bytes, so a captured request cannot be replayed with a fresh one; it must
+be within TOLERANCE of our clock. The request only records the event (its unique id turns a redelivery into
+a no-op) and queues `process_sessionm_event`, so SessionM gets its answer at once.
+"""
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from django_tasks import task
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from apps.accounts.languages import culture_for
+from apps.accounts.models import Customer, CustomerStatus
+from apps.braze import get_braze_client
+from apps.braze.errors import BrazeError, BrazeRequestRejected
+from apps.sessionm import get_sessionm_client
+from apps.sessionm.errors import SessionMError
+
+from .connected_content import PartnerPrincipal
+from .ledger import OfferContext, wallet_item_mark, wallet_item_points_record, wallet_item_record
+from .models import InboundEvent, InboundEventStatus, WalletItemSource, WalletItemState
+from .reminders import sessionm_wallet_find
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-SessionM-Signature"
+TIMESTAMP_HEADER = "X-SessionM-Timestamp"
+TOLERANCE = timedelta(minutes=5)
+
+OFFER_ISSUED = "offer_issued"
+OFFER_REDEEMED = "offer_redeemed"
+POINTS_AWARDED = "points_awarded"
+TIER_CHANGED = "tier_changed"
+EVENT_TYPES = (OFFER_ISSUED, OFFER_REDEEMED, POINTS_AWARDED, TIER_CHANGED)
+
+# A failed event (Braze or SessionM down) is tried again this many times, backing off from RETRY_BASE.
+MAX_ATTEMPTS = 5
+RETRY_BASE = timedelta(minutes=1)
+
+
+def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+class SessionMSignatureAuthentication(BaseAuthentication):
+    """Accepts a request only when its signature over the timestamp and raw body is ours and recent."""
+
+    def authenticate(self, request):
+        timestamp = request.headers.get(TIMESTAMP_HEADER, "").strip()
+        signature = request.headers.get(SIGNATURE_HEADER, "").strip()
+        if not timestamp or not signature:
+            raise AuthenticationFailed(_("The request is not signed."))
+        if not timestamp.isdigit() or abs(timezone.now().timestamp() - int(timestamp)) > TOLERANCE.total_seconds():
+            raise AuthenticationFailed(_("The signature timestamp is missing, malformed or too old."))
+        expected = webhook_signature(secret=settings.SESSIONM_WEBHOOK_SECRET, timestamp=timestamp, body=request.body)
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
+            raise AuthenticationFailed(_("The signature does not match."))
+        return PartnerPrincipal("sessionm"), None
+
+    def authenticate_header(self, request):
+        return f'HMAC-SHA256 header="{SIGNATURE_HEADER}"'
+
+
+def sessionm_event_receive(
+    *, event_id: str, type: str, occurred_at: datetime, user_id: str, data: dict
+) -> tuple[InboundEvent, str]:
+    """Record an event and queue its processing. Returns the event and what became of it: "queued",
+    "ignored" (a type we do not act on, recorded all the same) or "duplicate" (the id was seen before)."""
+    known = type in EVENT_TYPES
+    try:
+        with transaction.atomic():
+            event = InboundEvent.objects.create(
+                event_id=event_id,
+                type=type,
+                occurred_at=occurred_at,
+                user_id=user_id,
+                data=data,
+                status=InboundEventStatus.RECEIVED if known else InboundEventStatus.IGNORED,
+                note="" if known else "unknown event type",
+            )
+    except IntegrityError:
+        return InboundEvent.objects.get(event_id=event_id), "duplicate"
+    if not known:
+        return event, "ignored"
+    transaction.on_commit(lambda: process_sessionm_event.enqueue(event.pk), robust=True)
+    return event, "queued"
+
+
+def sessionm_events_requeue(*, events: QuerySet[InboundEvent]) -> int:
+    """Process failed events again (the admin's action, once what failed is fixed). Returns how many."""
+    pks = list(events.filter(status=InboundEventStatus.FAILED).values_list("pk", flat=True))
+    InboundEvent.objects.filter(pk__in=pks).update(status=InboundEventStatus.RECEIVED, attempts=0, processed_at=None)
+    for pk in pks:
+        transaction.on_commit(lambda pk=pk: process_sessionm_event.enqueue(pk), robust=True)
+    return len(pks)
+
+
+@task()
+def process_sessionm_event(event_pk: int) -> str:
+    return sessionm_event_process(event_pk=event_pk)
+
+
+class _Retry(Exception):
+    """A dependency failed in a way worth trying again later."""
+
+
+def sessionm_event_process(*, event_pk: int) -> str:
+    """Act on a recorded event; returns its status. Safe to run twice: everything it calls is idempotent."""
+    event = InboundEvent.objects.filter(pk=event_pk, status=InboundEventStatus.RECEIVED).first()
+    if event is None:
+        return "skipped"
+    customer = (
+        Customer.objects.select_related("user")
+        .filter(sessionm_user_id=event.user_id, status=CustomerStatus.ACTIVE)
+        .first()
+    )
+    if customer is None:
+        return _finish(event, InboundEventStatus.IGNORED, "no active customer with this SessionM user id")
+    try:
+        note = _HANDLERS[event.type](event, customer)
+    except _Retry as exc:
+        return _retry_later(event, str(exc))
+    return _finish(event, InboundEventStatus.PROCESSED, note)
+
+
+def _finish(event: InboundEvent, status: str, note: str) -> str:
+    InboundEvent.objects.filter(pk=event.pk).update(
+        status=status, note=note, attempts=event.attempts + 1, processed_at=timezone.now()
+    )
+    return status
+
+
+def _retry_later(event: InboundEvent, error: str) -> str:
+    attempts = event.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        logger.error("sessionm event %s failed %s times: %s", event.pk, attempts, error)
+        InboundEvent.objects.filter(pk=event.pk).update(
+            status=InboundEventStatus.FAILED, attempts=attempts, note=error, processed_at=timezone.now()
+        )
+        return InboundEventStatus.FAILED
+    InboundEvent.objects.filter(pk=event.pk).update(attempts=attempts, note=error)
+    run_after = timezone.now() + RETRY_BASE * 2 ** (attempts - 1)
+    if process_sessionm_event.get_backend().supports_defer:
+        process_sessionm_event.using(run_after=run_after).enqueue(event.pk)
+    return InboundEventStatus.RECEIVED
+
+
+@dataclass(frozen=True)
+class _WebhookOffer:
+    """The offer an offer_issued event describes, with UserOffer's field names."""
+
+    user_offer_id: str
+    offer_id: str | None
+    name: str | None
+    description: str | None
+    terms: str | None
+    image_url: str | None
+    pos_discount_id: str | None
+    expires_at: datetime | None
+    start_date: datetime | None
+
+
+def _moment(value) -> datetime | None:
+    return parse_datetime(value) if isinstance(value, str) else None
+
+
+def _offer_issued(event: InboundEvent, customer: Customer) -> str:
+    data = event.data
+    offer = _WebhookOffer(
+        user_offer_id=data["user_offer_id"],
+        offer_id=data.get("offer_id"),
+        name=data.get("name"),
+        description=data.get("description"),
+        terms=data.get("terms"),
+        image_url=data.get("image_url"),
+        pos_discount_id=data.get("pos_discount_id"),
+        expires_at=_moment(data.get("redemption_end_date")),
+        start_date=_moment(data.get("start_date")),
+    )
+    culture = data.get("culture") or culture_for(None)
+    wanted = culture_for(customer.language)
+    if culture.lower() != wanted.lower():
+        # SessionM sends the offer in one language; the message goes out in the customer's.
+        try:
+            found, _complete = sessionm_wallet_find(
+                client=get_sessionm_client(),
+                user_id=customer.sessionm_user_id,
+                culture=wanted,
+                wanted={offer.user_offer_id},
+            )
+        except SessionMError as exc:
+            logger.warning(
+                "sessionm event %s: wallet unavailable (%s); texts as sent", event.pk, exc.__class__.__name__
+            )
+            found = {}
+        if offer.user_offer_id in found:
+            offer, culture = found[offer.user_offer_id], wanted
+    wallet_item_record(
+        customer=customer,
+        offer=offer,
+        source=WalletItemSource.WEBHOOK,
+        context=OfferContext(
+            culture=culture,
+            campaign_id=data.get("campaign_id"),
+            campaign_name=data.get("campaign_name"),
+            points_awarded=data.get("points_awarded"),
+            point_account_name=data.get("point_account_name"),
+        ),
+    )
+    return ""
+
+
+def _offer_redeemed(event: InboundEvent, customer: Customer) -> str:
+    item = wallet_item_mark(
+        user_offer_id=event.data["user_offer_id"], state=WalletItemState.REDEEMED, customer=customer
+    )
+    return "" if item else "offer not in the ledger"
+
+
+def _points_awarded(event: InboundEvent, customer: Customer) -> str:
+    user_offer_id = event.data.get("user_offer_id")
+    if not user_offer_id:
+        return "points live in SessionM; nothing to record"
+    item = wallet_item_points_record(
+        customer=customer,
+        user_offer_id=user_offer_id,
+        points=event.data["points"],
+        point_account_name=event.data.get("point_account_name") or "",
+    )
+    return "" if item else "offer not in the ledger"
+
+
+def _tier_changed(event: InboundEvent, customer: Customer) -> str:
+    # Braze segments and message templates read the tier from the customer's profile attribute.
+    try:
+        get_braze_client().track_users(
+            attributes=[{"external_id": customer.sessionm_user_id, "loyalty_tier": event.data["tier"]}]
+        )
+    except BrazeRequestRejected as exc:
+        return f"Braze refused the tier attribute: {exc}"
+    except BrazeError as exc:
+        raise _Retry(f"Braze unavailable: {exc.__class__.__name__}") from exc
+    return ""
+
+
+_HANDLERS: dict[str, Callable[[InboundEvent, Customer], str]] = {
+    OFFER_ISSUED: _offer_issued,
+    OFFER_REDEEMED: _offer_redeemed,
+    POINTS_AWARDED: _points_awarded,
+    TIER_CHANGED: _tier_changed,
+}
