@@ -415,3 +415,34 @@ def test_the_schema_documents_both_endpoints(client):
     assert {"OfferIssuedEventDataRequest", "SessionMEventDataRequest", "BrazeWallet", "ConnectedContentError"} <= set(
         schemas
     )
+
+
+def test_failed_events_are_processed_again_from_the_admin(admin_client, tasks, django_capture_on_commit_callbacks):
+    occurred = timezone.now()
+    failed = InboundEvent.objects.create(
+        event_id="evt-failed", type="tier_changed", occurred_at=occurred, user_id="u", status="failed", attempts=5
+    )
+    done = InboundEvent.objects.create(
+        event_id="evt-done", type="tier_changed", occurred_at=occurred, user_id="u", status="processed", attempts=1
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:messaging_inboundevent_changelist"),
+            {"action": "process_again", "_selected_action": [failed.pk, done.pk]},
+        )
+
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    done.refresh_from_db()
+    assert (failed.status, failed.attempts) == (InboundEventStatus.RECEIVED, 0)
+    assert done.status == InboundEventStatus.PROCESSED
+    assert [result.args for result in enqueued(tasks)] == [[failed.pk]]
+
+
+def test_the_ledger_and_events_are_browsable_in_the_admin(admin_client):
+    item = wallet_item_record(customer=CustomerFactory(), offer=make_offer(), source=WalletItemSource.PURCHASE)
+
+    assert admin_client.get(reverse("admin:messaging_walletitem_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:messaging_walletitem_change", args=[item.pk])).status_code == 200
+    assert admin_client.get(reverse("admin:messaging_inboundevent_changelist")).status_code == 200
