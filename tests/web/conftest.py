@@ -4,6 +4,7 @@ in-process sandbox, logged-in clients, and (for tests/web/test_browser.py) Chrom
 import itertools
 import os
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,21 @@ def signup(**overrides):
     }
     fields.update(overrides)
     return customer_signup(**fields)
+
+
+def earn_points(customer, *, dollars: int) -> None:
+    """Points the real way: a purchase recorded through the loyalty service (10 points per dollar)."""
+    from apps.loyalty.services import transaction_record
+    from apps.loyalty.types import TransactionLine
+
+    line = TransactionLine(sku="FF-PULLED-PORK", quantity=dollars // 10, unit_price=Decimal("10.00"))
+    transaction_record(customer=customer, lines=[line])
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Signups and logins hash passwords; the real hasher is slow on purpose and these tests do it a lot.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

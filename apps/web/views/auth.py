@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -64,6 +65,8 @@ def signup(request):
             status = as_api_error(exc).status
         else:
             auth_login(request, customer.user)
+            # Greet in the language just chosen: every later page uses it too.
+            translation.activate(customer.language)
             messages.success(
                 request, _("Welcome to Fancy Fries, %(name)s! Your wallet is ready.") % {"name": customer.first_name}
             )

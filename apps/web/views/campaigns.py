@@ -29,7 +29,7 @@ def opt_in(request, campaign_id: str):
     try:
         campaign_opt_in(customer=request.customer, campaign_id=campaign_id)
     except LOYALTY_ERRORS as exc:
-        messages.error(request, plain_words(exc))
+        messages.error(request, plain_words(exc, not_found=_("This campaign is not open to you any more.")))
     else:
         messages.success(request, _("You're in! We'll let you know when you earn your reward."))
     return redirect("web:campaigns")

@@ -40,9 +40,12 @@ def as_api_error(exc: Exception) -> ApiError:
     return exc
 
 
-def plain_words(exc: Exception) -> str:
-    """The sentence a customer reads for a failed loyalty call."""
+def plain_words(exc: Exception, *, not_found=None) -> str:
+    """The sentence a customer reads for a failed loyalty call; `not_found` says what "not found" means on
+    this page."""
     error = as_api_error(exc)
+    if not_found is not None and error.code == "not_found":
+        return str(not_found)
     return str(_PLAIN_WORDS.get(error.code, error.message))
 
 

@@ -1,8 +1,11 @@
 """The customer's history: points (balances, tier, point history) and the activity log."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from apps.api.errors import InvalidInput
 from apps.loyalty.selectors import activity_get
 
 from ..selectors import HISTORY_PAGE_SIZE, points_page_get
@@ -25,6 +28,10 @@ def activity(request):
     cursor = request.GET.get("cursor") or None
     try:
         page = activity_get(customer=request.customer, page_size=HISTORY_PAGE_SIZE, cursor=cursor)
+    except InvalidInput:
+        # Only the cursor can be invalid: a mangled or someone else's link. Start again from the newest.
+        messages.info(request, _("That page of your activity is not available, so here is the newest."))
+        return redirect("web:activity")
     except LOYALTY_ERRORS as exc:
         return render_load_error(request, "web/activity.html", exc, {"cursor": cursor})
     return render(request, "web/activity.html", {"page": page, "cursor": cursor})

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -51,7 +52,8 @@ def profile(request):
             form.add_error(None, plain_words(exc))
             status = as_api_error(exc).status
         else:
-            # A new language applies from the next page on (the middleware reads it from the profile).
+            # A new language applies from now on, starting with this message.
+            translation.activate(customer.language)
             messages.success(request, _("Your profile is saved."))
             return redirect("web:profile")
     return render(request, "web/profile.html", {"form": form}, status=status)

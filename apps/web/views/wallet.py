@@ -31,7 +31,7 @@ def reward_buy(request, offer_id: str):
     try:
         purchase = reward_purchase(customer=request.customer, offer_id=offer_id)
     except LOYALTY_ERRORS as exc:
-        messages.error(request, plain_words(exc))
+        messages.error(request, plain_words(exc, not_found=_("This reward is no longer in the Rewards Store.")))
     else:
         messages.success(
             request, _("%(name)s is in your wallet, ready to redeem. Enjoy!") % {"name": purchase.item.name}
@@ -45,7 +45,7 @@ def offer_use(request, user_offer_id: str):
     try:
         redemption = offer_redeem(customer=request.customer, user_offer_id=user_offer_id)
     except LOYALTY_ERRORS as exc:
-        messages.error(request, plain_words(exc))
+        messages.error(request, plain_words(exc, not_found=_("This offer is not in your wallet.")))
     else:
         messages.success(request, _("You redeemed %(name)s. Enjoy!") % {"name": redemption.item.name})
     return redirect("web:wallet")
