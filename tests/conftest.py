@@ -16,6 +16,12 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
+def _no_sandbox_webhook(settings):
+    # The emulated SessionM would POST its offer-issued webhook to a local server; tests that want it turn it on.
+    settings.SANDBOX_WEBHOOK_URL = ""
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     # Throttle counters and cached catalogues must not leak from one test into the next.
     cache.clear()

@@ -21,7 +21,7 @@ from decimal import ROUND_DOWN, Decimal
 from apps.sandbox import demo
 from apps.sessionm import errors as codes
 
-from . import clock
+from . import clock, webhook
 from .envelopes import Refusal
 from .state import Member, index_user_offer
 
@@ -169,7 +169,7 @@ def enroll(member: Member, now: datetime) -> None:
 # --- Offers ------------------------------------------------------------------------------------------------
 def issue_offer(member: Member, offer_id: str, *, source: str, now: datetime) -> dict:
     """THE way an offer reaches a wallet (campaign rewards, promo codes, purchases, Connect's issue): the
-    wallet item, its index and the timeline event. An outbound "offer issued" webhook belongs here too."""
+    wallet item, its index, the timeline event and the outbound "offer issued" webhook."""
     offer = demo.OFFERS.get(offer_id)
     if offer is None:
         raise Refusal(codes.OFFER_NOT_FOUND, "offer not found")
@@ -184,6 +184,7 @@ def issue_offer(member: Member, offer_id: str, *, source: str, now: datetime) ->
     member.data["offers"].append(item)
     index_user_offer(member, item["user_offer_id"])
     record(member, "offer_issued", now, offer_id=offer.id, user_offer_id=item["user_offer_id"])
+    webhook.offer_issued(user_id=member.id, item=item, offer=offer, source=source, now=now)
     return item
 
 
