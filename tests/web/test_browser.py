@@ -24,6 +24,10 @@ MEDIA_HOST = "media.fancyfries.example"
 MEDIA_STAND_IN = Path(settings.BASE_DIR) / "static" / "web" / "img" / "offer.svg"
 
 
+# WCAG AA contrast, alt texts, labels, one h1, landmarks and the skip link, checked in the page itself.
+AUDIT = (Path(__file__).parent / "audit.js").read_text()
+
+
 class Tab:
     """One browser tab that records every console error, page error, failed or refused request and HTTP error
     answer, so a test can assert that a walk through the site was clean."""
@@ -71,9 +75,11 @@ class Tab:
         return response
 
     def shoot(self, name: str) -> None:
+        """Screenshots at phone and desktop size, and the page's accessibility audit at each."""
         for size in (PHONE, DESKTOP):
             self.page.set_viewport_size(size)
             self.page.screenshot(path=self.screenshots / f"{name}-{size['width']}x{size['height']}.png", full_page=True)
+            self.problems += [f"{name} at {size['width']}px: {problem}" for problem in self.page.evaluate(AUDIT)]
         self.page.set_viewport_size(PHONE)
 
     def heading(self):
@@ -192,15 +198,21 @@ def test_login_errors_are_summarised_and_linked_to_fields(tab):
     page = tab.page
     tab.goto("/login/")
     tab.shoot("10-login")
-    # The first Tab reaches the skip link, which leads to the main landmark.
+    # The first Tab reaches the skip link: it comes into view, with a visible focus ring, and leads to <main>.
     page.keyboard.press("Tab")
-    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    assert skip.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
+    assert skip.get_attribute("href") == "#main"
     page.get_by_role("button", name="Log in").first.click()
     summary = page.get_by_role("alert")
     assert "There is a problem" in summary.inner_text()
-    email_error = summary.get_by_role("link", name="This field is required.").first
+    email_error = summary.get_by_role("link", name="Email: This field is required.")
     assert email_error.get_attribute("href") == "#id_email"
     assert page.get_by_label("Email", exact=True).get_attribute("aria-invalid") == "true"
+    email_error.click()
+    assert page.url.endswith("#id_email")
     tab.shoot("11-login-errors")
     # An invalid form answers 400, which Chromium also logs: the only problems this walk expects.
     assert tab.problems == [

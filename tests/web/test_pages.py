@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from apps.accounts.models import Customer, CustomerStatus
 from apps.api.errors import LoyaltyTimeout, LoyaltyUnavailable
-from apps.api.throttles import LoginThrottle
+from apps.api.throttles import LoginThrottle, SignupThrottle
 from apps.loyalty.errors import OfferNotRedeemable
 from apps.loyalty.selectors import rewards_store_get, wallet_get
 from apps.sandbox.faults import clear_faults, set_faults
@@ -140,8 +140,8 @@ def test_signup_errors_are_summarised_and_linked_to_their_fields(client):
     assert response.status_code == 400
     page = text(response)
     assert "There is a problem" in page
-    assert '<a href="#id_first_name">This field is required.</a>' in page
-    assert '<a href="#id_email">Enter a valid email address.</a>' in page
+    assert '<a href="#id_first_name">First name: This field is required.</a>' in page
+    assert '<a href="#id_email">Email: Enter a valid email address.</a>' in page
     assert 'aria-describedby="id_email-error"' in page and 'aria-invalid="true"' in page
     assert Customer.objects.count() == 0
 
@@ -160,8 +160,8 @@ def test_signup_shows_the_service_rules_on_their_fields(client):
 
     assert response.status_code == 400
     page = text(response)
-    assert re.search(r'<a href="#id_password">[^<]*common[^<]*</a>', page)
-    assert '<a href="#id_birth_date">You must be at least 13 years old.</a>' in page
+    assert re.search(r'<a href="#id_password">Password: [^<]*common[^<]*</a>', page)
+    assert '<a href="#id_birth_date">Date of birth: You must be at least 13 years old.</a>' in page
     assert Customer.objects.count() == 0
 
 
@@ -172,7 +172,7 @@ def test_signup_with_a_taken_email_says_to_log_in(client, customer):
     )
 
     assert response.status_code == 409
-    assert '<a href="#id_email">An account with this email already exists. Log in instead.</a>' in text(response)
+    assert '<a href="#id_email">Email: An account with this email already exists. Log in instead.</a>' in text(response)
 
 
 def test_signup_while_sessionm_is_down_explains_and_keeps_the_visitor_out(client, sessionm_down):
@@ -230,6 +230,26 @@ def test_login_is_throttled_per_ip_at_the_api_rate(client, customer):
         reverse("web:login"), {"email": customer.user.email, "password": PASSWORD}, REMOTE_ADDR="192.0.2.7"
     )
     assert other_ip.status_code == 302
+
+
+def test_signup_is_throttled_per_ip_at_the_api_rate(client):
+    attempts = SignupThrottle().num_requests
+    for _ in range(attempts):
+        assert client.post(reverse("web:signup"), {"email": "bad"}).status_code == 400
+
+    response = client.post(
+        reverse("web:signup"),
+        {"first_name": "Amanda", "email": "a@example.com", "password": PASSWORD, "language": "en"},
+    )
+
+    assert response.status_code == 429
+    assert "Too many attempts. Please wait" in text(response)
+    assert Customer.objects.count() == 0
+
+
+def test_customer_pages_are_never_cached(customer_client):
+    for name in CUSTOMER_PAGES:
+        assert "no-store" in customer_client.get(reverse(f"web:{name}"))["Cache-Control"], name
 
 
 def test_logout_is_a_post(customer_client):
@@ -479,7 +499,7 @@ def test_profile_email_taken_is_shown_on_the_field(customer_client, customer, ot
     )
 
     assert response.status_code == 409
-    assert '<a href="#id_email">An account with this email already exists. Log in instead.</a>' in text(response)
+    assert '<a href="#id_email">Email: An account with this email already exists. Log in instead.</a>' in text(response)
     customer.refresh_from_db()
     assert customer.user.email != other_customer.user.email
 
@@ -555,7 +575,7 @@ def test_forget_me_asks_for_the_password_then_forgets_everywhere(customer_client
 
     wrong = customer_client.post(reverse("web:forget"), {"password": "nope"})
     assert wrong.status_code == 400
-    assert '<a href="#id_password">That is not your password.</a>' in text(wrong)
+    assert '<a href="#id_password">Your password: That is not your password.</a>' in text(wrong)
     customer.refresh_from_db()
     assert customer.status == CustomerStatus.ACTIVE
 

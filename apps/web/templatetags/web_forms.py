@@ -27,7 +27,12 @@ def form_field(field):
 
 @register.inclusion_tag("web/includes/error_summary.html")
 def error_summary(form):
+    # Each entry names its field ("Email: Enter a valid email address."): a list of bare "This field is
+    # required." says nothing about where to look.
     field_errors = [
-        (form[name].auto_id, error) for name in form.errors if name in form.fields for error in form.errors[name]
+        (form[name].auto_id, form[name].label, error)
+        for name in form.errors
+        if name in form.fields
+        for error in form.errors[name]
     ]
     return {"form": form, "field_errors": field_errors, "non_field_errors": form.non_field_errors()}

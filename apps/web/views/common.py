@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
 from apps.api.errors import ApiError
 from apps.api.exceptions import upstream_to_api_error
@@ -60,8 +61,10 @@ def safe_next_url(request) -> str | None:
 
 
 def customer_required(view):
-    """The page belongs to a logged-in customer; `request.customer` is set by CustomerLanguageMiddleware."""
+    """The page belongs to a logged-in customer; `request.customer` is set by CustomerLanguageMiddleware.
+    Never cached, so a shared computer's back button shows no one's wallet after logging out."""
 
+    @never_cache
     @wraps(view)
     def guarded(request, *args, **kwargs):
         if request.customer is None:
