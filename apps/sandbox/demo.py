@@ -101,6 +101,11 @@ class Offer:
     texts: dict[str, OfferText]
 
 
+# A real tenant's media live on SessionM's CDN. The sandbox serves its own pictures as static files of the
+# BFF (apps/sandbox/static/), so pages show them with no outside host; relative, since the in-process
+# sandbox has no host a browser could reach.
+MEDIA_URL = "/static/sandbox/media"
+
 OFFER_VALIDITY = timedelta(days=30)
 _VALIDITY_TERMS = {
     "en-US": "Valid for 30 days from issue. One use. Cannot be combined with other offers.",
@@ -116,8 +121,7 @@ def _offer(slug: str, offer_type: str, pos_discount_id: str, texts: dict[str, tu
         slug=slug,
         offer_type=offer_type,
         pos_discount_id=pos_discount_id,
-        # The reserved .example domain: the sandbox has no image host, and a real tenant's media live on a CDN.
-        image_url=f"https://media.fancyfries.example/offers/{slug}.png",
+        image_url=f"{MEDIA_URL}/offers/{slug}.svg",
         texts={
             culture: OfferText(name=name, description=description, terms=_VALIDITY_TERMS[culture])
             for culture, (name, description) in texts.items()
@@ -246,7 +250,7 @@ MOBILE_TUESDAYS = Campaign(
     promo_code="TUESDAY20",
     start=_PROGRAM_START,
     end=_PROGRAM_END,
-    image_url="https://media.fancyfries.example/campaigns/mobile-tuesdays.png",
+    image_url=f"{MEDIA_URL}/campaigns/mobile-tuesdays.svg",
     texts={
         "en-US": CampaignText(
             "Mobile Tuesdays: 20% off",
@@ -276,7 +280,7 @@ SNACK_BOX_SATURDAY = Campaign(
     min_subtotal=Decimal("15.00"),
     start=_PROGRAM_START,
     end=_PROGRAM_END,
-    image_url="https://media.fancyfries.example/campaigns/snack-box-saturday.png",
+    image_url=f"{MEDIA_URL}/campaigns/snack-box-saturday.svg",
     texts={
         "en-US": CampaignText(
             "Snack Box Saturday", "Spend $15 or more in one order on a Saturday and get a free Snack Box."
@@ -301,7 +305,7 @@ LARGE_FRIES_ON_US = Campaign(
     min_fries_kinds=2,
     start=_PROGRAM_START,
     end=_PROGRAM_END,
-    image_url="https://media.fancyfries.example/campaigns/large-fries-on-us.png",
+    image_url=f"{MEDIA_URL}/campaigns/large-fries-on-us.svg",
     texts={
         "en-US": CampaignText(
             "Large Fries on us", "Opt in, then order two kinds of fries in one order and get free large fries."
