@@ -20,5 +20,9 @@ def activity_since(*, customer_pk: int, cursor: str) -> str:
     except signing.BadSignature:
         since = None
     if not isinstance(since, str) or not since:
-        raise InvalidInput(details={"cursor": [_("This cursor is not valid. Start again from the first page.")]})
+        raise invalid_cursor()
     return since
+
+
+def invalid_cursor() -> InvalidInput:
+    return InvalidInput(details={"cursor": [_("This cursor is not valid. Start again from the first page.")]})

@@ -8,11 +8,12 @@ from django.conf import settings
 from apps.accounts.languages import culture_for
 from apps.api.pagination import UpstreamPage
 from apps.sessionm import get_sessionm_client
+from apps.sessionm.errors import SessionMValidationError
 from apps.sessionm.types import SessionMUser
 from apps.upstream.errors import UpstreamError
 
 from .catalogue import catalogue_page
-from .cursors import activity_cursor, activity_since
+from .cursors import activity_cursor, activity_since, invalid_cursor
 from .errors import sessionm_errors
 from .fanout import fan_out, outcome
 from .types import (
@@ -192,9 +193,15 @@ def activity_get(*, customer, page_size: int, cursor: str | None = None) -> Acti
     """One page of the activity log (SessionM's timeline), newest first. `cursor` is the `next_cursor` of the
     previous page; InvalidInput when it is not one we issued to this customer."""
     since = None if cursor is None else activity_since(customer_pk=customer.pk, cursor=cursor)
-    timeline = get_sessionm_client().get_timeline(
-        customer.sessionm_user_id, view=settings.SESSIONM_TIMELINE_VIEW, count=page_size, since=since
-    )
+    try:
+        timeline = get_sessionm_client().get_timeline(
+            customer.sessionm_user_id, view=settings.SESSIONM_TIMELINE_VIEW, count=page_size, since=since
+        )
+    except SessionMValidationError as exc:
+        if since is None:
+            raise
+        # The event the cursor points at is gone from SessionM's timeline: the cursor is stale.
+        raise invalid_cursor() from exc
     return ActivityPage(
         results=tuple(ActivityEntry.from_timeline_event(event) for event in timeline.events),
         next_cursor=None

@@ -156,7 +156,7 @@ class ActivityEntrySerializer(serializers.Serializer):
     kind = serializers.CharField(allow_null=True)
     title = serializers.CharField()
     points = serializers.IntegerField(allow_null=True)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    amount = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
     offer_id = serializers.CharField(allow_null=True)
     user_offer_id = serializers.CharField(allow_null=True)
 
@@ -187,8 +187,8 @@ class PurchaseSerializer(serializers.Serializer):
 class TransactionLineSerializer(serializers.Serializer):
     sku = serializers.CharField()
     quantity = serializers.IntegerField()
-    unit_price = serializers.DecimalField(max_digits=9, decimal_places=2)
-    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = serializers.DecimalField(max_digits=None, decimal_places=2)
+    subtotal = serializers.DecimalField(max_digits=None, decimal_places=2)
 
 
 class TransactionSerializer(serializers.Serializer):
@@ -198,7 +198,7 @@ class TransactionSerializer(serializers.Serializer):
     channel = serializers.CharField()
     opened_at = serializers.DateTimeField()
     items = TransactionLineSerializer(many=True, source="lines")
-    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    subtotal = serializers.DecimalField(max_digits=None, decimal_places=2)
     promo_code = serializers.CharField(allow_null=True)
 
 

@@ -3,6 +3,8 @@
 import pytest
 from django.core import signing
 
+from apps.loyalty.cursors import activity_cursor
+
 from .conftest import FAKE_USER_ID, bearer_client, record_transaction, signup, url
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +72,18 @@ def test_the_cursor_is_sessionms_since_and_the_page_its_count(sessionm, offline_
 
     asked = [call.request.url.split("?")[1] for call in sessionm.mock.calls]
     assert asked == ["count=2", "count=2&since=evt-8"]
+
+
+def test_a_cursor_sessionm_no_longer_knows_is_a_400(sessionm, offline_api, settings, offline_customer):
+    sessionm.add(
+        "timeline_get",
+        user_id=FAKE_USER_ID,
+        view=settings.SESSIONM_TIMELINE_VIEW,
+        json={"status": "error", "errors": {"code": "validation", "message": "since: not an event"}},
+    )
+    stale = activity_cursor(customer_pk=offline_customer.pk, since="evt-gone")
+
+    response = offline_api.get(url("activity"), {"cursor": stale})
+
+    assert response.status_code == 400
+    assert "cursor" in response.json()["error"]["details"]

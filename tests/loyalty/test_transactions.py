@@ -164,3 +164,12 @@ def test_sessionm_down_is_503_or_504(sessionm, offline_api, answer, status, code
 
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
+
+
+def test_the_largest_order_we_accept_is_answered(api):
+    lines = [("FF-PULLED-PORK", 999, "9999999.99")] * 100
+
+    response = api.post(url("transactions"), sale(*lines), format="json")
+
+    assert response.status_code == 202, response.content
+    assert response.json()["subtotal"] == "998999999001.00"
