@@ -128,7 +128,7 @@ def test_eligible_campaigns_carry_progress_and_texts(user_id):
     }
     assert tuesday["progress"] == {"state": "available", "opted_in": False, "percent": 0}
     assert tuesday["template"]["message"]["header"] == "Mobile Tuesdays: 20% off"
-    assert tuesday["template"]["message"]["image_url"].startswith("https://")
+    assert tuesday["template"]["message"]["image_url"].endswith("/campaigns/mobile-tuesdays.svg")
     assert len(tuesday["start_date"]) == 19
     assert tiles[demo.SNACK_BOX_SATURDAY.id]["custom_payload"]["requires_opt_in"] is False
 
