@@ -1,33 +1,59 @@
 """Reads that shape a web page out of the loyalty selectors the app API uses too.
 
 The wallet page is the app's offers screen on one page: the points and tier on top, then "Ready to Redeem"
-and the "Rewards Store". The points page puts the balances and tier above the point history. Both raise the
-loyalty selectors' domain errors (LoyaltyUnavailable …) when SessionM can't answer.
+and the "Rewards Store". The points page puts the balances and tier above the point history. Each page's
+SessionM reads run at once under one deadline (as the app's home screen does), so a page takes as long as
+its slowest read, not their sum.
 """
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from apps.api.errors import ApiError
 from apps.api.pagination import UpstreamPage
-from apps.loyalty.selectors import points_get, points_history_get, rewards_store_get, wallet_get
+from apps.loyalty.fanout import fan_out, outcome
+from apps.loyalty.selectors import home_deadline, points_get, points_history_get, rewards_store_get, wallet_get
 from apps.loyalty.types import PointsStatus
+from apps.upstream.errors import UpstreamError
+
+logger = logging.getLogger(__name__)
 
 WALLET_PAGE_SIZE = 12
 HISTORY_PAGE_SIZE = 20
 
 
+def _gather(required: dict[str, Callable[[], Any]], optional: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run every read at once. A failed required read raises its error (a domain error, or DeadlineExceeded);
+    a failed optional one is None, so its section can say so while the rest of the page shows."""
+    futures = fan_out({**required, **optional}, deadline=home_deadline())
+    results = {name: outcome(futures[name], label=f"web {name}") for name in required}
+    for name in optional:
+        try:
+            results[name] = outcome(futures[name], label=f"web {name}")
+        except (ApiError, UpstreamError) as exc:
+            logger.warning("web page: %s left out (%s)", name, exc.__class__.__name__)
+            results[name] = None
+    return results
+
+
 @dataclass(frozen=True)
 class WalletPage:
     points: PointsStatus
-    offers: UpstreamPage  # "Ready to Redeem"
-    rewards: UpstreamPage  # "Rewards Store"
+    offers: UpstreamPage | None  # "Ready to Redeem"; None when SessionM could not give it in time
+    rewards: UpstreamPage | None  # "Rewards Store"; likewise
 
 
 def wallet_page_get(*, customer, offers_page: int = 1, rewards_page: int = 1) -> WalletPage:
-    return WalletPage(
-        points=points_get(customer=customer),
-        offers=wallet_get(customer=customer, page=offers_page, page_size=WALLET_PAGE_SIZE),
-        rewards=rewards_store_get(customer=customer, page=rewards_page, page_size=WALLET_PAGE_SIZE),
+    results = _gather(
+        required={"points": lambda: points_get(customer=customer)},
+        optional={
+            "offers": lambda: wallet_get(customer=customer, page=offers_page, page_size=WALLET_PAGE_SIZE),
+            "rewards": lambda: rewards_store_get(customer=customer, page=rewards_page, page_size=WALLET_PAGE_SIZE),
+        },
     )
+    return WalletPage(**results)
 
 
 @dataclass(frozen=True)
@@ -38,6 +64,13 @@ class PointsPage:
 
 def points_page_get(*, customer, history_page: int = 1) -> PointsPage:
     return PointsPage(
-        status=points_get(customer=customer),
-        history=points_history_get(customer=customer, page=history_page, page_size=HISTORY_PAGE_SIZE),
+        **_gather(
+            required={
+                "status": lambda: points_get(customer=customer),
+                "history": lambda: points_history_get(
+                    customer=customer, page=history_page, page_size=HISTORY_PAGE_SIZE
+                ),
+            },
+            optional={},
+        )
     )

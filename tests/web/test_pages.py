@@ -4,6 +4,7 @@ page in each language."""
 
 import html
 import re
+import threading
 from urllib.parse import unquote
 
 import pytest
@@ -21,7 +22,9 @@ from apps.sessionm.errors import SessionMBadResponse
 
 from .conftest import PASSWORD, earn_points, signup
 
-pytestmark = pytest.mark.django_db
+# Transactional: a page's SessionM reads run in worker threads, whose database connections must see the
+# customer this test signed up (committed, not inside the test's own transaction).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 CUSTOMER_PAGES = ["wallet", "campaigns", "points", "activity", "profile", "forget"]
 VISITOR_PAGES = ["landing", "signup", "login"]
@@ -406,6 +409,61 @@ def test_each_upstream_failure_has_its_status_and_words(customer_client, monkeyp
 
     assert response.status_code == status
     assert words in text(response)
+
+
+def test_the_wallet_reads_run_at_once(customer_client, monkeypatch):
+    import apps.web.selectors as web_selectors
+
+    # Each read waits for the other two: read one after another, the first would wait for ever (then fail).
+    all_three = threading.Barrier(3, timeout=5)
+
+    def meeting(read):
+        def wait_then_read(**kwargs):
+            all_three.wait()
+            return read(**kwargs)
+
+        return wait_then_read
+
+    for name in ["points_get", "wallet_get", "rewards_store_get"]:
+        monkeypatch.setattr(web_selectors, name, meeting(getattr(web_selectors, name)))
+
+    response = customer_client.get(reverse("web:wallet"))
+
+    assert response.status_code == 200
+    assert "Free Curly Fries" in text(response)
+
+
+@pytest.mark.parametrize(
+    ("failing", "words"),
+    [
+        ("rewards_store_get", "We can't show the Rewards Store right now."),
+        ("wallet_get", "We can't show your offers right now."),
+    ],
+)
+def test_the_wallet_shows_what_it_can_when_one_section_fails(customer_client, monkeypatch, failing, words):
+    def down(**kwargs):
+        raise LoyaltyUnavailable()
+
+    monkeypatch.setattr(f"apps.web.selectors.{failing}", down)
+
+    response = customer_client.get(reverse("web:wallet"))
+
+    assert response.status_code == 200
+    page = text(response)
+    assert words in page
+    assert re.search(r"<dt>Points to spend</dt>\s*<dd>100</dd>", page)
+
+
+def test_the_wallet_needs_the_points(customer_client, monkeypatch):
+    def slow(**kwargs):
+        raise LoyaltyTimeout()
+
+    monkeypatch.setattr("apps.web.selectors.points_get", slow)
+
+    response = customer_client.get(reverse("web:wallet"))
+
+    assert response.status_code == 504
+    assert "The loyalty service took too long to answer. Please try again." in text(response)
 
 
 # --- Campaigns, points, activity --------------------------------------------------------------------------------
