@@ -58,7 +58,7 @@ class SessionMEventsApi(APIView):
         values = event.validated_data
         _recorded, outcome = sessionm_event_receive(
             event_id=values["id"],
-            type=values["type"],
+            event_type=values["type"],
             occurred_at=values["occurred_at"],
             user_id=values["user_id"],
             data=values["data"],

@@ -18,6 +18,7 @@ only hours earlier.
 """
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -48,6 +49,8 @@ SHORT_NOTICE_BEFORE = timedelta(hours=24)
 LAST_CALL = timedelta(hours=1)
 # Older than this, the ledger's word that an item is still issued is checked with SessionM before reminding.
 CONFIRM_MAX_AGE = timedelta(hours=24)
+# Time one delivery claim may spend asking SessionM, far below the outbox's STALE_CLAIM_AFTER.
+CONFIRM_BUDGET = timedelta(seconds=60)
 # Wallet pages read (of WALLET_PAGE_SIZE offers) when looking for the items to confirm.
 WALLET_PAGE_SIZE = 100
 WALLET_MAX_PAGES = 10
@@ -167,12 +170,16 @@ def reminders_screen(notifications: list[Notification], *, now: datetime) -> lis
         item.reminder_id: item
         for item in WalletItem.objects.select_related("customer__user").filter(reminder__in=reminders)
     }
-    _confirm_with_sessionm([item for item in items.values() if _needs_confirmation(item, now)], now=now)
+    unconfirmed = _confirm_with_sessionm([item for item in items.values() if _needs_confirmation(item, now)], now=now)
 
     held: set[int] = set()
     refreshed: list[Notification] = []
     for notification in reminders:
         item = items.get(notification.pk)
+        if item is not None and item.customer_id in unconfirmed:
+            _in_flight(notification).update(status=NotificationStatus.PENDING, claimed_at=None, updated_at=now)
+            held.add(notification.pk)
+            continue
         reason = _why_not(item, now)
         if reason:
             _in_flight(notification).update(
@@ -218,14 +225,24 @@ def _needs_confirmation(item: WalletItem, now: datetime) -> bool:
     return not fresh and not _why_not(item, now)
 
 
-def _confirm_with_sessionm(items: list[WalletItem], *, now: datetime) -> None:
+def _confirm_with_sessionm(items: list[WalletItem], *, now: datetime) -> set[int]:
     """Read each customer's SessionM wallet once and bring these ledger items up to date with it. When
-    SessionM cannot answer, the ledger's word stands: a reminder on its word beats no reminder at all."""
+    SessionM cannot answer, the ledger's word stands: a reminder on its word beats no reminder at all.
+
+    Stops after CONFIRM_BUDGET (having confirmed at least one customer, so every pass makes progress) and
+    returns the customers left unconfirmed: their reminders wait for the next claim, so that a slow SessionM
+    never keeps a claim long enough for another worker to take it as abandoned and send it too.
+    """
     by_customer: dict[int, list[WalletItem]] = {}
     for item in items:
         by_customer.setdefault(item.customer_id, []).append(item)
     client = get_sessionm_client()
-    for customer_items in by_customer.values():
+    ends = time.monotonic() + CONFIRM_BUDGET.total_seconds()
+    left = set(by_customer)
+    for customer_id, customer_items in by_customer.items():
+        if len(left) < len(by_customer) and time.monotonic() >= ends:
+            break
+        left.discard(customer_id)
         customer = customer_items[0].customer
         wanted = {item.user_offer_id: item for item in customer_items}
         try:
@@ -250,6 +267,7 @@ def _confirm_with_sessionm(items: list[WalletItem], *, now: datetime) -> None:
                 # SessionM's wallet lists issued offers only: gone before its expiry means used (or withdrawn).
                 item.state = WalletItemState.EXPIRED if item.expires_at <= now else WalletItemState.REDEEMED
                 item.save(update_fields=["state", "updated_at"])
+    return left
 
 
 def sessionm_wallet_find(*, client, user_id: str, culture: str, wanted: set[str]) -> tuple[dict, bool]:

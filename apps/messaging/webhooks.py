@@ -82,16 +82,16 @@ class SessionMSignatureAuthentication(BaseAuthentication):
 
 
 def sessionm_event_receive(
-    *, event_id: str, type: str, occurred_at: datetime, user_id: str, data: dict
+    *, event_id: str, event_type: str, occurred_at: datetime, user_id: str, data: dict
 ) -> tuple[InboundEvent, str]:
     """Record an event and queue its processing. Returns the event and what became of it: "queued",
     "ignored" (a type we do not act on, recorded all the same) or "duplicate" (the id was seen before)."""
-    known = type in EVENT_TYPES
+    known = event_type in EVENT_TYPES
     try:
         with transaction.atomic():
             event = InboundEvent.objects.create(
                 event_id=event_id,
-                type=type,
+                type=event_type,
                 occurred_at=occurred_at,
                 user_id=user_id,
                 data=data,
@@ -140,6 +140,10 @@ def sessionm_event_process(*, event_pk: int) -> str:
         note = _HANDLERS[event.type](event, customer)
     except _Retry as exc:
         return _retry_later(event, str(exc))
+    except Exception as exc:
+        # A bug must not leave the event "received" for ever: failed, it shows in the admin, which can rerun it.
+        _finish(event, InboundEventStatus.FAILED, f"unexpected error: {exc.__class__.__name__}")
+        raise
     return _finish(event, InboundEventStatus.PROCESSED, note)
 
 

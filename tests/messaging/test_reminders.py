@@ -10,7 +10,14 @@ from django.utils import timezone
 from apps.messaging import reminders
 from apps.messaging.delivery import deliver_due
 from apps.messaging.ledger import wallet_item_mark, wallet_item_record
-from apps.messaging.models import Notification, NotificationStatus, WalletItem, WalletItemSource, WalletItemState
+from apps.messaging.models import (
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    WalletItem,
+    WalletItemSource,
+    WalletItemState,
+)
 from apps.sessionm.errors import SessionMNotFound, SessionMUnavailable
 from apps.sessionm.types import UserOffersPage
 from tests.factories import CustomerFactory
@@ -51,7 +58,7 @@ def issued(customer=None, **offer):
     customer = customer or CustomerFactory()
     item = wallet_item_record(customer=customer, offer=make_offer(**offer), source=WalletItemSource.PURCHASE)
     # The offer-issued message is not what these tests are about.
-    Notification.objects.exclude(pk=item.reminder_id).update(status=NotificationStatus.SENT)
+    Notification.objects.filter(kind=NotificationKind.OFFER_ISSUED).update(status=NotificationStatus.SENT)
     return item
 
 
@@ -251,3 +258,18 @@ def test_other_messages_pass_the_check_untouched(braze, sessionm):
     [body] = sent_bodies(braze)
     assert body["campaign_id"] == settings.BRAZE_MESSAGES["offer_issued"]["id"]
     assert sessionm.calls == []
+
+
+def test_a_slow_sessionm_check_hands_the_rest_to_the_next_claim(braze, sessionm, monkeypatch):
+    monkeypatch.setattr(reminders, "CONFIRM_BUDGET", timedelta(0))  # spent after the first customer
+    items = [issued(user_offer_id=f"uo-{n}") for n in range(3)]
+    for item in items:
+        sessionm.offers[item.customer.sessionm_user_id] = [make_offer(item.user_offer_id)]
+    accepted(braze)
+
+    report = deliver_due(now=reminder_of(items[0]).due_at + timedelta(minutes=1))
+
+    # One customer confirmed per claim, each claim short; all of them sent within the same pass.
+    assert len(sessionm.calls) == 3
+    assert report.calls == 3
+    assert {reminder_of(item).status for item in items} == {NotificationStatus.SENT}

@@ -446,3 +446,24 @@ def test_the_ledger_and_events_are_browsable_in_the_admin(admin_client):
     assert admin_client.get(reverse("admin:messaging_walletitem_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:messaging_walletitem_change", args=[item.pk])).status_code == 200
     assert admin_client.get(reverse("admin:messaging_inboundevent_changelist")).status_code == 200
+
+
+def test_an_unexpected_error_marks_the_event_failed_for_the_admin(
+    tasks, django_capture_on_commit_callbacks, monkeypatch
+):
+    customer = CustomerFactory()
+
+    def broken(event, customer):
+        raise KeyError("a bug")
+
+    monkeypatch.setitem(webhooks._HANDLERS, "offer_redeemed", broken)
+
+    with pytest.raises(KeyError):
+        _receive_and_process(
+            tasks,
+            django_capture_on_commit_callbacks,
+            event("offer_redeemed", user_id=customer.sessionm_user_id, data={"user_offer_id": "uo-1"}),
+        )
+
+    recorded = InboundEvent.objects.get()
+    assert (recorded.status, recorded.note) == (InboundEventStatus.FAILED, "unexpected error: KeyError")
