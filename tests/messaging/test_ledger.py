@@ -24,10 +24,12 @@ from apps.messaging.models import (
     WalletItemSource,
     WalletItemState,
 )
+from apps.messaging.tasks import deliver_notifications
 from apps.sessionm.types import UserOffer
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
+LEAD = timedelta(days=settings.OFFER_EXPIRY_REMINDER_DAYS)
 
 
 def make_offer(user_offer_id="uo-1", *, expires_in=timedelta(days=30), issued_ago=timedelta(0), **changes):
@@ -381,3 +383,18 @@ def test_a_wallet_read_of_unchanged_items_only_refreshes_old_confirmations(djang
         wallet_items_sync(customer=customer, offers=offers, culture="en-US", complete=True)
 
     assert all(item.confirmed_at > then for item in WalletItem.objects.all())
+
+
+def test_the_reminder_has_a_delivery_run_enqueued_for_its_due_time(tasks, django_capture_on_commit_callbacks):
+    customer = CustomerFactory()
+    offer = make_offer()
+    later = offer.expires_at + timedelta(days=5)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        item = wallet_item_record(customer=customer, offer=offer, source=WalletItemSource.PURCHASE)
+    with django_capture_on_commit_callbacks(execute=True):
+        wallet_item_record(customer=customer, offer=replace(offer, expires_at=later), source=WalletItemSource.WEBHOOK)
+
+    runs = {result.task.run_after for result in tasks.results if result.task.func == deliver_notifications.func}
+    assert {offer.expires_at - LEAD, later - LEAD} <= runs
+    assert Notification.objects.get(pk=item.reminder_id).due_at == later - LEAD
