@@ -116,5 +116,16 @@ class ForgetForm(forms.Form):
         return password
 
 
+class PromoCodeForm(forms.Form):
+    # The app API's shape for a code: anything else can't be one, so SessionM is not asked.
+    code = forms.RegexField(
+        label=_("Promo code"),
+        regex=r"^[A-Za-z0-9_-]{1,64}$",
+        max_length=64,
+        error_messages={"invalid": _("This promo code is not valid."), "required": _("Enter a promo code.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+
+
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES)

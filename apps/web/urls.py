@@ -19,6 +19,7 @@ urlpatterns = [
     path("wallet/", wallet.wallet, name="wallet"),
     path("wallet/offers/<web_sessionm_id:user_offer_id>/redeem/", wallet.offer_use, name="offer-redeem"),
     path("wallet/rewards/<web_sessionm_id:offer_id>/buy/", wallet.reward_buy, name="reward-buy"),
+    path("wallet/promo-code/", wallet.promo_code, name="promo-code"),
     path("campaigns/", campaigns.campaigns, name="campaigns"),
     path("campaigns/<web_sessionm_id:campaign_id>/opt-in/", campaigns.opt_in, name="campaign-opt-in"),
     path("points/", history.points, name="points"),

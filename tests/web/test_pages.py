@@ -93,7 +93,13 @@ def test_customer_pages_need_a_login(client, name):
 
 @pytest.mark.parametrize(
     ("name", "args"),
-    [("reward-buy", ["rso-1"]), ("offer-redeem", ["uo-1"]), ("campaign-opt-in", ["c-1"]), ("forget", [])],
+    [
+        ("reward-buy", ["rso-1"]),
+        ("offer-redeem", ["uo-1"]),
+        ("campaign-opt-in", ["c-1"]),
+        ("promo-code", []),
+        ("forget", []),
+    ],
 )
 def test_actions_need_a_login(client, name, args):
     response = client.post(reverse(f"web:{name}", args=args))
@@ -349,6 +355,33 @@ def test_an_unknown_reward_says_so(customer_client):
     response = customer_client.post(reverse("web:reward-buy", args=["no-such-reward"]), follow=True)
 
     assert shown_messages(response) == ["This reward is no longer in the Rewards Store."]
+
+
+def test_a_promo_code_puts_its_offer_in_the_wallet_once(customer_client, customer):
+    response = customer_client.post(reverse("web:promo-code"), {"code": "tuesday20"}, follow=True)
+
+    assert shown_messages(response) == ["Code accepted: its offer is in your wallet, ready to redeem."]
+    assert "20% off your order" in text(response)
+    assert len(wallet_ids(customer)) == 1
+
+    again = customer_client.post(reverse("web:promo-code"), {"code": "TUESDAY20"}, follow=True)
+    assert shown_messages(again) == ["You have already claimed this promo code."]
+    assert len(wallet_ids(customer)) == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("NOPE42", "This promo code is not valid."),
+        ("no spaces!", "This promo code is not valid."),
+        ("", "Enter a promo code."),
+    ],
+)
+def test_a_bad_promo_code_says_so(customer_client, customer, code, words):
+    response = customer_client.post(reverse("web:promo-code"), {"code": code}, follow=True)
+
+    assert shown_messages(response) == [words]
+    assert wallet_ids(customer) == []
 
 
 def test_ids_that_are_not_sessionm_ids_never_reach_a_view(customer_client):

@@ -5,8 +5,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.loyalty.services import offer_redeem, reward_purchase
+from apps.loyalty.services import offer_redeem, promo_code_claim, reward_purchase
 
+from ..forms import PromoCodeForm
 from ..selectors import wallet_page_get
 from .common import LOYALTY_ERRORS, customer_required, page_number, plain_words, render_load_error
 
@@ -22,7 +23,7 @@ def wallet(request):
         )
     except LOYALTY_ERRORS as exc:
         return render_load_error(request, "web/wallet.html", exc)
-    return render(request, "web/wallet.html", {"page": page})
+    return render(request, "web/wallet.html", {"page": page, "promo_form": PromoCodeForm()})
 
 
 @customer_required
@@ -48,4 +49,20 @@ def offer_use(request, user_offer_id: str):
         messages.error(request, plain_words(exc, not_found=_("This offer is not in your wallet.")))
     else:
         messages.success(request, _("You redeemed %(name)s. Enjoy!") % {"name": redemption.item.name})
+    return redirect("web:wallet")
+
+
+@customer_required
+@require_POST
+def promo_code(request):
+    form = PromoCodeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["code"][0])
+        return redirect("web:wallet")
+    try:
+        promo_code_claim(customer=request.customer, code=form.cleaned_data["code"].upper())
+    except LOYALTY_ERRORS as exc:
+        messages.error(request, plain_words(exc, not_found=_("This promo code is not valid.")))
+    else:
+        messages.success(request, _("Code accepted: its offer is in your wallet, ready to redeem."))
     return redirect("web:wallet")
