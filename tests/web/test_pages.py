@@ -19,6 +19,7 @@ from apps.loyalty.errors import OfferNotRedeemable
 from apps.loyalty.selectors import rewards_store_get, wallet_get
 from apps.sandbox.faults import clear_faults, set_faults
 from apps.sessionm.errors import SessionMBadResponse
+from apps.web.templatetags.web_format import image_src
 
 from .conftest import PASSWORD, earn_points, signup
 
@@ -382,6 +383,21 @@ def test_a_bad_promo_code_says_so(customer_client, customer, code, words):
 
     assert shown_messages(response) == [words]
     assert wallet_ids(customer) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://cdn.example/offer.png", "https://cdn.example/offer.png"),
+        ("/static/sandbox/media/offers/free-curly-fries.svg", "/static/sandbox/media/offers/free-curly-fries.svg"),
+        ("//elsewhere.example/offer.png", "/static/web/img/offer.svg"),
+        ("http://cdn.example/offer.png", "/static/web/img/offer.svg"),
+        ("javascript:alert(1)", "/static/web/img/offer.svg"),
+        (None, "/static/web/img/offer.svg"),
+    ],
+)
+def test_offer_pictures_are_https_or_ours(url, shown):
+    assert image_src(url, "/static/web/img/offer.svg") == shown
 
 
 def test_ids_that_are_not_sessionm_ids_never_reach_a_view(customer_client):

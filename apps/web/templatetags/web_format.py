@@ -16,8 +16,10 @@ def points(value):
 
 @register.filter
 def image_src(value, fallback=""):
-    """An upstream image URL when it is an https URL (anything else would be mixed content or a scheme we
-    don't serve), else the fallback: our own illustration."""
-    if isinstance(value, str) and value.lower().startswith("https://"):
+    """An upstream image URL when it is an https URL or a path on this site (the sandbox serves its pictures
+    as our static files), else the fallback, our own illustration: no mixed content, no odd schemes."""
+    if isinstance(value, str) and (
+        value.lower().startswith("https://") or (value.startswith("/") and not value.startswith("//"))
+    ):
         return value
     return fallback
