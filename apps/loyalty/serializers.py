@@ -71,7 +71,7 @@ class WalletItemSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     terms = serializers.CharField()
-    image = serializers.URLField(allow_null=True)
+    image = serializers.CharField(allow_null=True, help_text="Image URL, as SessionM gives it.")
     expires_at = serializers.DateTimeField(allow_null=True)
     redeemable = serializers.BooleanField()
 
@@ -81,7 +81,7 @@ class RewardItemSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     terms = serializers.CharField()
-    image = serializers.URLField(allow_null=True)
+    image = serializers.CharField(allow_null=True, help_text="Image URL, as SessionM gives it.")
     price = serializers.IntegerField(help_text="In points.")
     affordable = serializers.BooleanField(help_text="Whether the customer's available points cover the price.")
 
@@ -91,7 +91,7 @@ class CampaignSerializer(serializers.Serializer):
     name = serializers.CharField()
     header = serializers.CharField()
     description = serializers.CharField()
-    image = serializers.URLField(allow_null=True)
+    image = serializers.CharField(allow_null=True, help_text="Image URL, as SessionM gives it.")
     starts_at = serializers.DateTimeField(allow_null=True)
     ends_at = serializers.DateTimeField(allow_null=True)
     requires_opt_in = serializers.BooleanField()

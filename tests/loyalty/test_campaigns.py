@@ -20,7 +20,7 @@ def test_eligible_campaigns_with_progress_and_opt_in_state(api):
     assert tuesdays["state"] == "available"
     assert tuesdays["progress_percent"] == 0
     assert "TUESDAY20" in tuesdays["description"]
-    assert tuesdays["image"].startswith("https://")
+    assert tuesdays["image"].endswith("mobile-tuesdays.svg")
     assert tuesdays["starts_at"].endswith("Z") or "+00:00" in tuesdays["starts_at"]
 
 
