@@ -16,7 +16,9 @@ from django.db import connections
 
 from apps.upstream.errors import UpstreamTimeout
 
-POOL_SIZE = 8
+# Enough for every request thread of a server process (gunicorn --threads 4 by default) to fan out three
+# calls at once; a call waiting for a free thread would spend its screen's deadline waiting.
+POOL_SIZE = 16
 
 
 @cache
