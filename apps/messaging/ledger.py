@@ -66,9 +66,9 @@ def wallet_item_record(
 
     Idempotent on user_offer_id. A new item queues the offer-issued message (once: the outbox's dedupe key
     is "offer_issued:<customer>:<user_offer_id>") and schedules the expiry reminder, both committed with the
-    item. A known item takes the newer facts; a changed expiry moves its reminder. An item the ledger holds
-    for another customer is left alone (and logged): a user offer belongs to one SessionM user. Nothing is
-    recorded for a customer who is not active (None).
+    item. A known item takes the newer facts; a changed expiry moves its reminder. Returns None, recording
+    nothing, for a customer who is not active, or when the ledger holds the item for another customer (a
+    user offer belongs to one SessionM user; that is logged).
     """
     if customer.status != CustomerStatus.ACTIVE:
         return None
@@ -94,7 +94,6 @@ def wallet_item_record(
                 },
             )
             if item is not None:
-                item.customer = customer
                 if _is_news(source=source, offer=offer, now=now):
                     _offer_issued_enqueue(item)
                 reminder_schedule(item=item, now=now)
@@ -102,7 +101,7 @@ def wallet_item_record(
             item = WalletItem.objects.select_for_update().get(user_offer_id=offer.user_offer_id)
         if item.customer_id != customer.pk:
             logger.warning("ledger: user offer reported for a customer other than its owner; ignored")
-            return item
+            return None
         item.customer = customer
         _update(item, fields=fields, culture=culture, context=context, now=now)
     return item
@@ -218,18 +217,18 @@ def wallet_item_points_record(
     return item
 
 
-def wallet_items_sync(
-    *, customer: Customer, offers: list, culture: str, complete: bool, now: datetime | None = None
-) -> None:
-    """Bring the ledger in line with a read of the customer's SessionM wallet (issued offers, in `culture`).
+def wallet_items_sync(*, customer: Customer, offers: list, culture: str, complete: bool, read_at: datetime) -> None:
+    """Bring the ledger in line with a read of the customer's SessionM wallet (issued offers, in `culture`)
+    that started at `read_at`.
 
     New offers and changed ones go through wallet_item_record (source wallet_read). When `complete` (the read
     covered the whole wallet), issued items missing from it have left the wallet: expired when past their
     expiry, else redeemed (SessionM lists issued offers only, and redemption is how they usually leave).
+    Items the ledger learnt of after `read_at` are left alone: the read could not have listed them.
     """
     if customer.status != CustomerStatus.ACTIVE:
         return
-    now = now or timezone.now()
+    now = timezone.now()
     known = {item.user_offer_id: item for item in WalletItem.objects.filter(customer=customer)}
     unchanged = []
     for offer in offers:
@@ -241,16 +240,17 @@ def wallet_items_sync(
                 customer=customer,
                 offer=offer,
                 source=WalletItemSource.WALLET_READ,
-                context=OfferContext(culture),
+                context=OfferContext(culture=culture),
                 now=now,
             )
     # One statement for the items the read merely confirmed, and only when their confirmation is getting old.
-    WalletItem.objects.filter(pk__in=unchanged, confirmed_at__lt=now - CONFIRM_REFRESH).update(confirmed_at=now)
+    WalletItem.objects.filter(pk__in=unchanged, confirmed_at__lt=read_at - CONFIRM_REFRESH).update(confirmed_at=read_at)
     if complete:
         listed = {offer.user_offer_id for offer in offers}
         for user_offer_id, item in known.items():
-            if item.state == WalletItemState.ISSUED and user_offer_id not in listed:
-                expired = item.expires_at is not None and item.expires_at <= now
+            seen_before_the_read = item.confirmed_at is None or item.confirmed_at < read_at
+            if item.state == WalletItemState.ISSUED and user_offer_id not in listed and seen_before_the_read:
+                expired = item.expires_at is not None and item.expires_at <= read_at
                 wallet_item_mark(
                     user_offer_id=user_offer_id,
                     state=WalletItemState.EXPIRED if expired else WalletItemState.REDEEMED,
