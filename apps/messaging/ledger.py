@@ -13,12 +13,15 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from apps.accounts.languages import braze_language, culture_for
 from apps.accounts.models import Customer, CustomerStatus
+from apps.sessionm import get_sessionm_client
+from apps.sessionm.errors import SessionMError
 
 from .models import Notification, NotificationKind, NotificationStatus, WalletItem, WalletItemSource, WalletItemState
-from .reminders import offer_message_properties, reminder_cancel, reminder_schedule
+from .reminders import offer_message_properties, reminder_cancel, reminder_schedule, sessionm_wallet_find
 from .services import notification_enqueue
 
 logger = logging.getLogger(__name__)
@@ -26,6 +29,9 @@ logger = logging.getLogger(__name__)
 # A wallet read can turn up offers issued long ago (the first read after the ledger went live, a migrated
 # customer): those are recorded, and reminded of, but not announced as new.
 ANNOUNCE_WITHIN = timedelta(days=7)
+# A purchase or a promo code names the new user offer but not its expiry (nor, for a code, its texts): the
+# offer-issued message then waits this long while the item is completed from the SessionM wallet.
+COMPLETION_GRACE = timedelta(seconds=60)
 # Wallet reads refresh `confirmed_at` of unchanged items at most this often, not on every read.
 CONFIRM_REFRESH = timedelta(hours=1)
 
@@ -39,6 +45,21 @@ class OfferContext:
     campaign_name: str | None = None
     points_awarded: int | None = None  # points that came with it, and their account
     point_account_name: str | None = None
+
+
+@dataclass(frozen=True)
+class OfferFacts:
+    """An offer as far as a caller knows it, with UserOffer's field names (a UserOffer itself will do)."""
+
+    user_offer_id: str
+    offer_id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    terms: str | None = None
+    image_url: str | None = None
+    pos_discount_id: str | None = None
+    expires_at: datetime | None = None
+    start_date: datetime | None = None
 
 
 def _offer_fields(offer: Any) -> dict:
@@ -94,9 +115,12 @@ def wallet_item_record(
                 },
             )
             if item is not None:
+                incomplete = item.expires_at is None or not item.title
                 if _is_news(source=source, offer=offer, now=now):
-                    _offer_issued_enqueue(item)
+                    _offer_issued_enqueue(item, due_at=now + COMPLETION_GRACE if incomplete else None)
                 reminder_schedule(item=item, now=now)
+                if incomplete:
+                    transaction.on_commit(lambda: complete_wallet_item.enqueue(item.pk), robust=True)
                 return item
             item = WalletItem.objects.select_for_update().get(user_offer_id=offer.user_offer_id)
         if item.customer_id != customer.pk:
@@ -151,21 +175,32 @@ def _update(item: WalletItem, *, fields: dict, culture: str, context: OfferConte
             setattr(item, name, value)
             changed.add(name)
     item.save(update_fields=[*changed, "updated_at"])
+    if changed != {"confirmed_at"}:
+        _offer_issued_refresh(item)
     if "expires_at" in changed:
         reminder_schedule(item=item, now=now)
+
+
+def _offer_issued_refresh(item: WalletItem) -> None:
+    """A message not sent yet carries the item as the ledger now knows it."""
+    Notification.objects.filter(dedupe_key=_offer_issued_key(item), status=NotificationStatus.PENDING).update(
+        trigger_properties=offer_message_properties(item=item, kind=NotificationKind.OFFER_ISSUED),
+        updated_at=timezone.now(),
+    )
 
 
 def _offer_issued_key(item: WalletItem) -> str:
     return f"{NotificationKind.OFFER_ISSUED}:{item.customer_id}:{item.user_offer_id}"
 
 
-def _offer_issued_enqueue(item: WalletItem) -> None:
+def _offer_issued_enqueue(item: WalletItem, *, due_at: datetime | None) -> None:
     customer = item.customer
     notification_enqueue(
         kind=NotificationKind.OFFER_ISSUED,
         customer=customer,
         dedupe_key=_offer_issued_key(item),
         trigger_properties=offer_message_properties(item=item, kind=NotificationKind.OFFER_ISSUED),
+        due_at=due_at,
         # Braze drops a send to a profile it does not have. The welcome creates it, but if the welcome is
         # still queued (or failed), this message creates it too, with the same attributes, rather than vanish.
         attributes={
@@ -210,10 +245,7 @@ def wallet_item_points_record(
         item.points_awarded = points
         item.point_account_name = point_account_name
         item.save(update_fields=["points_awarded", "point_account_name", "updated_at"])
-        Notification.objects.filter(dedupe_key=_offer_issued_key(item), status=NotificationStatus.PENDING).update(
-            trigger_properties=offer_message_properties(item=item, kind=NotificationKind.OFFER_ISSUED),
-            updated_at=timezone.now(),
-        )
+        _offer_issued_refresh(item)
     return item
 
 
@@ -265,3 +297,29 @@ def _same(item: WalletItem, fields: dict, culture: str) -> bool:
         for name, value in fields.items()
         if texts_comparable or name not in ("title", "description", "terms")
     )
+
+
+@task()
+def complete_wallet_item(item_pk: int) -> str:
+    """Fill in what the caller could not tell (expiry, texts) from the customer's SessionM wallet, before the
+    offer-issued message goes out. When SessionM cannot answer, the message goes with what is known."""
+    item = WalletItem.objects.select_related("customer__user").filter(pk=item_pk).first()
+    if item is None or (item.expires_at is not None and item.title):
+        return "complete"
+    customer = item.customer
+    culture = culture_for(customer.language)
+    try:
+        found, _complete = sessionm_wallet_find(
+            client=get_sessionm_client(),
+            user_id=customer.sessionm_user_id,
+            culture=culture,
+            wanted={item.user_offer_id},
+        )
+    except SessionMError as exc:
+        logger.warning("ledger: wallet unavailable to complete an item (%s)", exc.__class__.__name__)
+        return "unavailable"
+    offer = found.get(item.user_offer_id)
+    if offer is None:
+        return "not in the wallet"
+    wallet_item_record(customer=customer, offer=offer, source=item.source, context=OfferContext(culture=culture))
+    return "completed"

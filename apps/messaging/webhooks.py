@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -36,7 +35,7 @@ from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMError
 
 from .connected_content import PartnerPrincipal
-from .ledger import OfferContext, wallet_item_mark, wallet_item_points_record, wallet_item_record
+from .ledger import OfferContext, OfferFacts, wallet_item_mark, wallet_item_points_record, wallet_item_record
 from .models import InboundEvent, InboundEventStatus, WalletItemSource, WalletItemState
 from .reminders import sessionm_wallet_find
 
@@ -169,28 +168,13 @@ def _retry_later(event: InboundEvent, error: str) -> str:
     return InboundEventStatus.RECEIVED
 
 
-@dataclass(frozen=True)
-class _WebhookOffer:
-    """The offer an offer_issued event describes, with UserOffer's field names."""
-
-    user_offer_id: str
-    offer_id: str | None
-    name: str | None
-    description: str | None
-    terms: str | None
-    image_url: str | None
-    pos_discount_id: str | None
-    expires_at: datetime | None
-    start_date: datetime | None
-
-
 def _moment(value) -> datetime | None:
     return parse_datetime(value) if isinstance(value, str) else None
 
 
 def _offer_issued(event: InboundEvent, customer: Customer) -> str:
     data = event.data
-    offer = _WebhookOffer(
+    offer = OfferFacts(
         user_offer_id=data["user_offer_id"],
         offer_id=data.get("offer_id"),
         name=data.get("name"),

@@ -9,8 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import CustomerStatus
+from apps.messaging import ledger
 from apps.messaging.ledger import (
     OfferContext,
+    OfferFacts,
     wallet_item_mark,
     wallet_item_points_record,
     wallet_item_record,
@@ -25,7 +27,8 @@ from apps.messaging.models import (
     WalletItemState,
 )
 from apps.messaging.tasks import deliver_notifications
-from apps.sessionm.types import UserOffer
+from apps.sessionm.errors import SessionMUnavailable
+from apps.sessionm.types import UserOffer, UserOffersPage
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -410,3 +413,67 @@ def test_a_wallet_read_leaves_alone_items_learnt_of_after_it_started():
     wallet_items_sync(customer=customer, offers=[], culture="en-US", complete=True, read_at=read_at)
 
     assert WalletItem.objects.get().state == WalletItemState.ISSUED
+
+
+class FakeWallet:
+    def __init__(self, offers=(), error=None):
+        self.offers, self.error = list(offers), error
+
+    def get_user_offers(self, user_id, *, culture, skip=0, take=20):
+        if self.error:
+            raise self.error
+        page = self.offers[skip : skip + take]
+        return UserOffersPage(offers=tuple(page), total=len(self.offers), available_points=0, total_points=0)
+
+
+def test_an_item_known_only_by_its_id_is_completed_from_the_wallet_before_its_message(
+    tasks, django_capture_on_commit_callbacks, monkeypatch
+):
+    customer = CustomerFactory()
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        item = wallet_item_record(
+            customer=customer, offer=OfferFacts(user_offer_id="uo-1", offer_id="tuesday"), source="promo_code"
+        )
+
+    [issued] = notifications(NotificationKind.OFFER_ISSUED)
+    assert issued.due_at >= before + ledger.COMPLETION_GRACE  # waits for the facts
+    assert item.reminder is None  # no expiry known yet
+    [completion] = [r for r in tasks.results if r.task.func == ledger.complete_wallet_item.func]
+    offer = make_offer()
+    monkeypatch.setattr(ledger, "get_sessionm_client", lambda: FakeWallet([offer]))
+
+    assert ledger.complete_wallet_item.call(*completion.args) == "completed"
+
+    item.refresh_from_db()
+    issued.refresh_from_db()
+    assert (item.title, item.expires_at) == ("Free Large Fries", offer.expires_at)
+    assert issued.trigger_properties["offer_title"] == "Free Large Fries"
+    assert issued.trigger_properties["expiration_date"] == offer.expires_at.isoformat()
+    assert item.reminder.due_at == offer.expires_at - LEAD
+
+
+def test_completing_an_item_when_sessionm_is_down_leaves_the_message_as_it_is(monkeypatch):
+    item = wallet_item_record(customer=CustomerFactory(), offer=OfferFacts(user_offer_id="uo-1"), source="purchase")
+    monkeypatch.setattr(ledger, "get_sessionm_client", lambda: FakeWallet(error=SessionMUnavailable("down")))
+
+    assert ledger.complete_wallet_item.call(item.pk) == "unavailable"
+    assert notifications(NotificationKind.OFFER_ISSUED)[0].status == NotificationStatus.PENDING
+
+
+def test_a_complete_item_needs_no_completion(tasks, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        wallet_item_record(customer=CustomerFactory(), offer=make_offer(), source=WalletItemSource.WEBHOOK)
+
+    assert not [r for r in tasks.results if r.task.func == ledger.complete_wallet_item.func]
+
+
+def test_facts_learnt_later_reach_the_message_still_waiting():
+    customer = CustomerFactory()
+    wallet_item_record(customer=customer, offer=OfferFacts(user_offer_id="uo-1"), source=WalletItemSource.PURCHASE)
+
+    wallet_item_record(customer=customer, offer=make_offer(), source=WalletItemSource.WEBHOOK)
+
+    [issued] = notifications(NotificationKind.OFFER_ISSUED)
+    assert issued.trigger_properties["offer_title"] == "Free Large Fries"
+    assert issued.trigger_properties["expiration_date"] is not None
