@@ -1,12 +1,15 @@
 """Reads of the loyalty screens. Each asks SessionM for exactly what its screen shows, in the customer's
-language, one page at a time; SessionM stays the system of record (nothing here is stored)."""
+language, one page at a time; SessionM stays the system of record (nothing here is stored, except that a
+wallet read keeps the BFF's wallet ledger current: apps.messaging.ledger)."""
 
 import logging
 
 from django.conf import settings
+from django.utils import timezone
 
 from apps.accounts.languages import culture_for
 from apps.api.pagination import UpstreamPage
+from apps.messaging.ledger import wallet_items_sync
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMValidationError
 from apps.sessionm.types import SessionMUser
@@ -96,15 +99,26 @@ def campaigns_list(*, customer, page: int, page_size: int) -> UpstreamPage:
 def wallet_get(*, customer, page: int, page_size: int) -> UpstreamPage:
     """ "Ready to Redeem": the customer's issued offers in their language."""
     skip = (page - 1) * page_size
+    culture = culture_for(customer.language)
+    read_at = timezone.now()
     offers = get_sessionm_client().get_user_offers(
-        customer.sessionm_user_id, culture=culture_for(customer.language), skip=skip, take=page_size
+        customer.sessionm_user_id, culture=culture, skip=skip, take=page_size
+    )
+    has_next = skip + len(offers.offers) < offers.total
+    # What SessionM just showed keeps the BFF's wallet ledger current (new offers, expiries, offers gone).
+    wallet_items_sync(
+        customer=customer,
+        offers=list(offers.offers),
+        culture=culture,
+        complete=skip == 0 and not has_next,
+        read_at=read_at,
     )
     return UpstreamPage(
         results=[WalletItem.from_user_offer(offer) for offer in offers.offers],
         page=page,
         page_size=page_size,
         count=offers.total,
-        has_next=skip + len(offers.offers) < offers.total,
+        has_next=has_next,
     )
 
 

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.languages import culture_for
 from apps.api.errors import NotFound
+from apps.messaging.ledger import OfferFacts, wallet_item_mark, wallet_item_record, wallet_items_discover_later
+from apps.messaging.models import WalletItemSource, WalletItemState
 from apps.sessionm import get_sessionm_client
 
 from .catalogue import catalogue_offer
@@ -56,6 +58,7 @@ def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
         raise OfferNotRedeemable()
     with sessionm_errors(not_found=NotFound(_("There is no such offer in your wallet."))):
         get_sessionm_client().redeem_offer(user_offer_id)
+    wallet_item_mark(user_offer_id=user_offer_id, state=WalletItemState.REDEEMED, customer=customer)
     return Redemption(item=item, redeemed_at=timezone.now())
 
 
@@ -108,6 +111,20 @@ def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
         image=offer.image_url,
         expires_at=None,  # set by SessionM on issue; the wallet shows it
         redeemable=True,
+    )
+    # The wallet ledger: the offer-issued message and the expiry reminder follow from it.
+    wallet_item_record(
+        customer=customer,
+        offer=OfferFacts(
+            user_offer_id=purchase.user_offer_id,
+            offer_id=item.offer_id,
+            name=offer.title,
+            description=offer.description,
+            terms=offer.terms,
+            image_url=offer.image_url,
+            pos_discount_id=offer.pos_discount_id,
+        ),
+        source=WalletItemSource.PURCHASE,
     )
     return RewardPurchase(
         item=item,
@@ -180,6 +197,8 @@ def transaction_record(
     receipt = get_sessionm_client().send_transaction(
         request_id=request_id, transaction=transaction, culture=culture_for(customer.language)
     )
+    # Offers the transaction earns are issued later by SessionM's rules; the wallet ledger looks for them.
+    wallet_items_discover_later(customer=customer, since=opened_at, source=WalletItemSource.TRANSACTION)
     return RecordedTransaction(
         transaction_id=receipt.transaction_id or transaction_id,
         request_id=request_id,
@@ -205,6 +224,12 @@ def promo_code_claim(*, customer, code: str) -> PromoCodeClaim:
     """Claim a promo code: the offer it grants lands in the customer's wallet."""
     with sessionm_errors(not_found=PromoCodeInvalid()):
         claim = get_sessionm_client().claim_promo_code(customer.sessionm_user_id, code)
+    if claim.user_offer_id:
+        wallet_item_record(
+            customer=customer,
+            offer=OfferFacts(user_offer_id=claim.user_offer_id, offer_id=claim.offer_id),
+            source=WalletItemSource.PROMO_CODE,
+        )
     return PromoCodeClaim(code=claim.code or code, offer_id=claim.offer_id, user_offer_id=claim.user_offer_id)
 
 

@@ -32,6 +32,12 @@ ANNOUNCE_WITHIN = timedelta(days=7)
 # A purchase or a promo code names the new user offer but not its expiry (nor, for a code, its texts): the
 # offer-issued message then waits this long while the item is completed from the SessionM wallet.
 COMPLETION_GRACE = timedelta(seconds=60)
+# Offers a transaction earns are issued by SessionM's rules after the transaction is accepted: the wallet is
+# looked at this long after it, for tenants whose webhook does not tell us first.
+DISCOVERY_DELAY = timedelta(seconds=30)
+DISCOVERY_PAGE_SIZE = 100
+# SessionM's clock and ours may differ a little; offers already known are skipped anyway.
+DISCOVERY_CLOCK_SKEW = timedelta(minutes=5)
 # Wallet reads refresh `confirmed_at` of unchanged items at most this often, not on every read.
 CONFIRM_REFRESH = timedelta(hours=1)
 
@@ -323,3 +329,41 @@ def complete_wallet_item(item_pk: int) -> str:
         return "not in the wallet"
     wallet_item_record(customer=customer, offer=offer, source=item.source, context=OfferContext(culture=culture))
     return "completed"
+
+
+def wallet_items_discover_later(*, customer: Customer, since: datetime, source: str) -> None:
+    """After the caller's transaction commits, look (a little later) for offers SessionM issued to the customer
+    since `since` and record the new ones with `source`: how the BFF learns of offers a transaction earned."""
+    if customer.status != CustomerStatus.ACTIVE:
+        return
+    run = wallet_items_discover
+    if run.get_backend().supports_defer:
+        run = run.using(run_after=timezone.now() + DISCOVERY_DELAY)
+    transaction.on_commit(lambda: run.enqueue(customer.pk, since.isoformat(), source), robust=True)
+
+
+@task()
+def wallet_items_discover(customer_pk: int, since: str, source: str) -> int:
+    """The offers issued since `since` found in the first wallet page, recorded; returns how many were new."""
+    customer = Customer.objects.select_related("user").filter(pk=customer_pk, status=CustomerStatus.ACTIVE).first()
+    if customer is None:
+        return 0
+    issued_since = datetime.fromisoformat(since) - DISCOVERY_CLOCK_SKEW
+    culture = culture_for(customer.language)
+    try:
+        page = get_sessionm_client().get_user_offers(
+            customer.sessionm_user_id, culture=culture, skip=0, take=DISCOVERY_PAGE_SIZE
+        )
+    except SessionMError as exc:
+        logger.warning("ledger: wallet unavailable to discover new offers (%s)", exc.__class__.__name__)
+        return 0
+    fresh = [offer for offer in page.offers if offer.start_date is not None and offer.start_date >= issued_since]
+    known = set(
+        WalletItem.objects.filter(user_offer_id__in=[o.user_offer_id for o in fresh]).values_list(
+            "user_offer_id", flat=True
+        )
+    )
+    for offer in fresh:
+        if offer.user_offer_id not in known:
+            wallet_item_record(customer=customer, offer=offer, source=source, context=OfferContext(culture=culture))
+    return len(set(o.user_offer_id for o in fresh) - known)

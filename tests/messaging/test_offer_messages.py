@@ -1,0 +1,145 @@
+"""The screens report wallet items to the ledger: a Rewards Store purchase, a promo code, a transaction's
+offers, a wallet read and a redemption, each through the public API against the in-process sandbox."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from apps.messaging import ledger
+from apps.messaging.models import Notification, NotificationKind, NotificationStatus, WalletItem
+from apps.sandbox import demo
+from apps.sessionm import get_sessionm_client
+from tests.loyalty.conftest import bearer_client, signup, url
+
+pytestmark = pytest.mark.django_db
+LEAD = timedelta(days=settings.OFFER_EXPIRY_REMINDER_DAYS)
+
+
+@pytest.fixture
+def amanda():
+    return signup()
+
+
+@pytest.fixture
+def app(amanda):
+    return bearer_client(amanda)
+
+
+def enqueued(tasks, task):
+    return [result for result in tasks.results if result.task.func == task.func]
+
+
+def buy_fries(app, quantity):
+    items = [{"sku": "FF-PULLED-PORK", "quantity": quantity, "unit_price": "10.00"}]
+    assert app.post(url("transactions"), {"items": items}, format="json").status_code == 202
+
+
+def offer_messages(customer):
+    return Notification.objects.filter(customer=customer, kind=NotificationKind.OFFER_ISSUED)
+
+
+def test_a_rewards_store_purchase_is_recorded_and_completed_before_its_message(
+    app, amanda, tasks, django_capture_on_commit_callbacks
+):
+    buy_fries(app, 5)  # 500 points
+    store = app.get(url("rewards-store")).json()["results"]
+    [curly] = [offer for offer in store if offer["name"] == "Free Curly Fries"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        bought = app.post(url("reward-purchase", offer_id=curly["id"]))
+
+    assert bought.status_code == 201, bought.content
+    item = WalletItem.objects.get(customer=amanda)
+    assert (item.user_offer_id, item.source, item.title) == (
+        bought.json()["wallet_item"]["id"],
+        "purchase",
+        "Free Curly Fries",
+    )
+    [message] = offer_messages(amanda)
+    assert message.due_at > timezone.now()  # waits for the expiry the purchase did not say
+
+    [completion] = enqueued(tasks, ledger.complete_wallet_item)
+    ledger.complete_wallet_item.call(*completion.args)
+
+    item.refresh_from_db()
+    message.refresh_from_db()
+    assert item.expires_at is not None
+    assert message.trigger_properties["expiration_date"] == item.expires_at.isoformat()
+    assert item.reminder.due_at == item.expires_at - LEAD
+
+
+def test_a_promo_code_offer_gets_its_texts_in_the_customers_language(tasks, django_capture_on_commit_callbacks):
+    ines = signup(language="pt-br")
+    app = bearer_client(ines)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        claimed = app.post(url("promo-codes"), {"code": "TUESDAY20"}, format="json")
+
+    assert claimed.status_code in (200, 201), claimed.content
+    item = WalletItem.objects.get(customer=ines)
+    assert (item.source, item.offer_id, item.title) == ("promo_code", demo.TUESDAY_COUPON.id, "")
+    ledger.complete_wallet_item.call(*enqueued(tasks, ledger.complete_wallet_item)[0].args)
+
+    item.refresh_from_db()
+    assert (item.title, item.culture) == (demo.TUESDAY_COUPON.texts["pt-BR"].name, "pt-BR")
+    assert offer_messages(ines).get().trigger_properties["offer_title"] == demo.TUESDAY_COUPON.texts["pt-BR"].name
+
+
+def test_offers_a_transaction_earned_are_looked_for_after_it(app, amanda, tasks, django_capture_on_commit_callbacks):
+    campaigns = app.get(url("campaigns")).json()["results"]
+    [large_fries] = [c for c in campaigns if c["name"] == "Large Fries on us"]
+    app.post(url("campaign-opt-in", campaign_id=large_fries["id"]))
+    sale = [
+        {"sku": "FF-PULLED-PORK", "quantity": 1, "unit_price": "10.00"},
+        {"sku": "FF-CURLY", "quantity": 1, "unit_price": "8.00"},
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert app.post(url("transactions"), {"items": sale}, format="json").status_code == 202
+
+    [discovery] = enqueued(tasks, ledger.wallet_items_discover)
+    assert discovery.task.run_after >= timezone.now() + ledger.DISCOVERY_DELAY - timedelta(seconds=5)
+    assert ledger.wallet_items_discover.call(*discovery.args) == 1
+    assert ledger.wallet_items_discover.call(*discovery.args) == 0  # found again: already known
+
+    item = WalletItem.objects.get(customer=amanda)
+    assert (item.source, item.title) == ("transaction", "Free Large Fries")
+    assert offer_messages(amanda).count() == 1
+
+
+def test_a_wallet_read_records_offers_the_ledger_did_not_know(app, amanda):
+    [issued] = get_sessionm_client().issue_offer(amanda.sessionm_user_id, demo.FREE_SNACK_BOX.id)
+
+    assert app.get(url("wallet")).status_code == 200
+
+    item = WalletItem.objects.get(customer=amanda)
+    assert (item.user_offer_id, item.source, item.title) == (issued.user_offer_id, "wallet_read", "Free Snack Box")
+    assert offer_messages(amanda).count() == 1
+    app.get(url("wallet"))
+    assert offer_messages(amanda).count() == 1
+
+
+def test_redeeming_closes_the_item_and_cancels_its_reminder(app, amanda):
+    get_sessionm_client().issue_offer(amanda.sessionm_user_id, demo.FREE_SNACK_BOX.id)
+    [offer] = app.get(url("wallet")).json()["results"]
+    item = WalletItem.objects.get(user_offer_id=offer["id"])
+
+    assert app.post(url("offer-redeem", user_offer_id=offer["id"])).status_code == 200
+
+    item.refresh_from_db()
+    assert item.state == "redeemed"
+    assert Notification.objects.get(pk=item.reminder_id).status == NotificationStatus.CANCELLED
+
+
+def test_an_offer_redeemed_at_the_till_leaves_the_ledger_at_the_next_wallet_read(app, amanda):
+    [issued] = get_sessionm_client().issue_offer(amanda.sessionm_user_id, demo.FREE_SNACK_BOX.id)
+    app.get(url("wallet"))
+    get_sessionm_client().redeem_offer(issued.user_offer_id)  # not through the BFF
+
+    app.get(url("wallet"))
+
+    item = WalletItem.objects.get(user_offer_id=issued.user_offer_id)
+    assert item.state == "redeemed"
+    assert Notification.objects.get(pk=item.reminder_id).status == NotificationStatus.CANCELLED
