@@ -15,8 +15,12 @@ def customer_get_for_user(*, user) -> Customer:
     """The signed-in user's customer; NotFound unless it is active (staff users have none)."""
     if not getattr(user, "is_authenticated", False):
         raise NotFound(_("No customer account."), code="customer_not_found")
-    customer = Customer.objects.select_related("user").filter(user=user, status=CustomerStatus.ACTIVE).first()
-    if customer is None:
+    # The API's authentication already loaded the customer with the user (apps/api/authentication.py).
+    try:
+        customer = user.customer
+    except Customer.DoesNotExist:
+        customer = None
+    if customer is None or customer.status != CustomerStatus.ACTIVE:
         raise NotFound(_("No customer account."), code="customer_not_found")
     return customer
 
