@@ -40,6 +40,9 @@ class BrazeMessage(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self):
+        return f"{self.target_type} {self.target_id} -> {self.recipient}"
+
 
 class FaultSwitch(models.Model):
     """Fault injection for one upstream: added latency, a share of 5xx answers, a share of hangs (timeouts)

@@ -119,6 +119,17 @@ class CallStats:
             self._since = datetime.now(UTC)
 
 
+def standalone_application(environ: dict, start_response) -> list[bytes]:
+    """`application` as `manage.py run_sandbox` serves it: each request is its own unit of work, as in
+    Django's handler, so the server thread's connections are recycled around it. (In process the call runs
+    inside a BFF request, maybe its transaction: those connections are not ours to close.)"""
+    close_old_connections()
+    try:
+        return application(environ, start_response)
+    finally:
+        close_old_connections()
+
+
 stats = CallStats()
 braze_window = HourlyWindow()
 
@@ -129,19 +140,12 @@ braze_window = HourlyWindow()
 def application(environ: dict, start_response) -> list[bytes]:
     # The in-process transport always passes the caller's read timeout; a real HTTP server never does.
     inprocess = READ_TIMEOUT_ENVIRON_KEY in environ
-    if not inprocess:
-        # Standalone, each request is its own unit of work, as in Django's handler. In process the call runs
-        # inside a BFF request (and maybe its transaction): its connections are not ours to close.
-        close_old_connections()
     try:
         response = _respond(environ, inprocess=inprocess)
     except Exception:  # noqa: BLE001 - an emulator bug must still answer, in a shape any client reads
         # The path is not logged: SessionM Core paths carry the API key.
         logger.exception("sandbox failed on %s %s", environ.get("REQUEST_METHOD"), _upstream_of(environ))
         response = SandboxResponse(500, {"message": "sandbox internal error"})
-    finally:
-        if not inprocess:
-            close_old_connections()
     body = response.encode()
     headers = {"Content-Type": "application/json", **response.headers, "Content-Length": str(len(body))}
     start_response(f"{response.status} {_reason(response.status)}", list(headers.items()))

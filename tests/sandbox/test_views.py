@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import include, path, reverse
+from django.urls import reverse
 
 from apps.braze.client import BrazeClient
 from apps.braze.types import Recipient
@@ -11,9 +11,8 @@ from apps.sandbox import faults
 from apps.sandbox.models import BrazeMessage
 from apps.upstream.factory import upstream_session
 
-# The page alone, as loyalty_bff/urls.py mounts it while SANDBOX_ENABLED (and independent of the other apps' URLs).
-urlpatterns = [path("sandbox/", include("apps.sandbox.urls"))]
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+# Through the project's URLs: loyalty_bff/urls.py mounts the page at /sandbox/ while SANDBOX_ENABLED.
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)

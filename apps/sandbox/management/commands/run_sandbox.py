@@ -12,7 +12,7 @@ from django.db import transaction
 
 from apps.sandbox import faults
 from apps.sandbox.router import SANDBOX_DB
-from apps.sandbox.server import UPSTREAM_PREFIXES, application
+from apps.sandbox.server import UPSTREAM_PREFIXES, standalone_application
 
 from ._switches import add_fault_arguments, describe, fault_values
 
@@ -57,7 +57,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
         try:
-            server = make_server(host, port, application, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+            server = make_server(
+                host, port, standalone_application, server_class=ThreadingWSGIServer, handler_class=QuietHandler
+            )
         except OSError as exc:
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
