@@ -3,12 +3,12 @@
 from django.utils.translation import gettext_lazy as _
 
 from apps.api.errors import NotFound
+from apps.api.exceptions import upstream_failures_as_api_errors
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMNotFound
 from apps.sessionm.types import SessionMUser
 
 from .models import Customer, CustomerStatus
-from .upstream import sessionm_errors_as_domain_errors
 
 
 def customer_get_for_user(*, user) -> Customer:
@@ -33,7 +33,7 @@ def customer_sessionm_profile_get(*, customer: Customer) -> SessionMUser:
     """
     if not customer.sessionm_user_id:
         raise NotFound(_("This customer has no SessionM profile."), code="sessionm_profile_not_found")
-    with sessionm_errors_as_domain_errors():
+    with upstream_failures_as_api_errors():
         try:
             return get_sessionm_client().get_user(customer.sessionm_user_id, expand_incentives=True, user_profile=True)
         except SessionMNotFound as exc:

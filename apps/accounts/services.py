@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.languages import culture_for
 from apps.api.errors import Conflict, InvalidInput, LoyaltyUnavailable, NotFound
+from apps.api.exceptions import upstream_failures_as_api_errors
 from apps.braze import get_braze_client
 from apps.braze.errors import BrazeError
 from apps.messaging.services import notification_welcome_enqueue, notifications_forget_customer
@@ -25,7 +26,6 @@ from apps.sessionm.types import SessionMUser
 
 from .models import Customer, CustomerStatus
 from .tokens import tokens_revoke_all
-from .upstream import sessionm_errors_as_domain_errors
 from .validation import ProfileChecks, normalize_email
 
 logger = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ def _sessionm_profile_ensure(*, customer: Customer, resumed: bool) -> SessionMUs
     """
     client = get_sessionm_client()
     fields = _sessionm_profile_fields(customer)
-    with sessionm_errors_as_domain_errors():
+    with upstream_failures_as_api_errors():
         try:
             existing = None
             if resumed:
@@ -249,7 +249,7 @@ def _current_value(customer: Customer, name: str):
 
 def _sessionm_profile_update(*, customer: Customer, changes: dict) -> None:
     attributes = {_SESSIONM_ATTRIBUTES[name]: _sessionm_value(name, value) for name, value in changes.items()}
-    with sessionm_errors_as_domain_errors():
+    with upstream_failures_as_api_errors():
         try:
             get_sessionm_client().update_user(customer.sessionm_user_id, **attributes)
         except SessionMValidationError as exc:

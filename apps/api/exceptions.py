@@ -7,6 +7,8 @@ outside DRF views) on the JSON paths.
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
@@ -43,6 +45,7 @@ def envelope(code: str, message, details=None) -> dict:
 
 def upstream_to_api_error(exc: UpstreamError) -> ApiError:
     """Map any vendor failure that a service did not translate itself to 502/503/504."""
+    logger.warning("upstream failure: %s (code %s): %s", exc.__class__.__name__, exc.code, exc)
     if isinstance(exc, UpstreamTimeout):
         return LoyaltyTimeout()
     if isinstance(exc, UpstreamUnavailable):
@@ -52,13 +55,23 @@ def upstream_to_api_error(exc: UpstreamError) -> ApiError:
     return LoyaltyBadGateway()
 
 
+@contextmanager
+def upstream_failures_as_api_errors() -> Iterator[None]:
+    """Raise any vendor failure from the block as the 503 / 504 / 502 domain error a customer reads, so the
+    API and the web pages present it the same way. Services put their own refusals (not found, not enough
+    points...) in front of this."""
+    try:
+        yield
+    except UpstreamError as exc:
+        raise upstream_to_api_error(exc) from exc
+
+
 def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()
     if isinstance(exc, UpstreamError):
-        logger.warning("upstream failure: %s: %s", exc.__class__.__name__, exc)
         exc = upstream_to_api_error(exc)
 
     if isinstance(exc, ApiError):

@@ -6,7 +6,8 @@ from contextlib import contextmanager
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.api.errors import ApiError, Conflict, LoyaltyBadGateway, LoyaltyTimeout, LoyaltyUnavailable, Unprocessable
+from apps.api.errors import ApiError, Conflict, LoyaltyBadGateway, Unprocessable
+from apps.api.exceptions import upstream_to_api_error
 from apps.sessionm.errors import (
     PROMO_CODE_ALREADY_CLAIMED,
     UNKNOWN_EVENT,
@@ -18,7 +19,7 @@ from apps.sessionm.errors import (
     SessionMRejected,
     SessionMValidationError,
 )
-from apps.upstream.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from apps.upstream.errors import UpstreamError
 
 logger = logging.getLogger(__name__)
 
@@ -86,10 +87,5 @@ def sessionm_errors(*, not_found: ApiError | None = None):
         raise LoyaltyRejected(details=dict(exc.field_errors)) from exc
     except SessionMRejected as exc:
         raise LoyaltyRejected(details={"reason": exc.code}) from exc
-    except UpstreamTimeout as exc:
-        raise LoyaltyTimeout() from exc
-    except UpstreamUnavailable as exc:
-        raise LoyaltyUnavailable() from exc
     except UpstreamError as exc:
-        logger.warning("sessionm answered something unusable: %s (code %s)", exc.__class__.__name__, exc.code)
-        raise LoyaltyBadGateway() from exc
+        raise upstream_to_api_error(exc) from exc

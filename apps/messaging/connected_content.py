@@ -20,9 +20,8 @@ from rest_framework.exceptions import AuthenticationFailed
 from apps.accounts.languages import culture_for
 from apps.accounts.models import Customer, CustomerStatus
 from apps.api.errors import InvalidInput, NotFound
-from apps.sessionm import SessionMClient
+from apps.sessionm import SessionMClient, build_sessionm_client
 from apps.sessionm.errors import SessionMNotFound
-from apps.upstream.factory import upstream_session
 
 # Braze gives up after 2 s. One SessionM call, no retry, answered within 1.2 s at worst (connect + read),
 # leaves time for Braze's own network legs.
@@ -68,24 +67,7 @@ class ConnectedContentAuthentication(BaseAuthentication):
 @cache
 def connected_content_sessionm_client() -> SessionMClient:
     """The SessionM account of get_sessionm_client(), with Connected Content's short deadline and no retry."""
-    return SessionMClient(
-        core_url=settings.SESSIONM_CORE_URL,
-        connect_url=settings.SESSIONM_CONNECT_URL,
-        pos_url=settings.SESSIONM_POS_URL,
-        api_key=settings.SESSIONM_API_KEY,
-        api_secret=settings.SESSIONM_API_SECRET,
-        connect_key=settings.SESSIONM_CONNECT_KEY,
-        connect_secret=settings.SESSIONM_CONNECT_SECRET,
-        retailer_id=settings.SESSIONM_RETAILER_ID,
-        pos_key=settings.SESSIONM_POS_KEY,
-        pos_secret=settings.SESSIONM_POS_SECRET,
-        pos_store_id=settings.SESSIONM_POS_STORE_ID,
-        pos_client_id=settings.SESSIONM_POS_CLIENT_ID,
-        external_id_type=settings.SESSIONM_EXTERNAL_ID_TYPE,
-        timeout=SESSIONM_TIMEOUT,
-        retries=0,
-        session=upstream_session(pool_maxsize=16),
-    )
+    return build_sessionm_client(timeout=SESSIONM_TIMEOUT, retries=0, pool_maxsize=16)
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,21 @@ from apps.upstream.factory import upstream_session
 
 from .client import SessionMClient
 
-__all__ = ["SessionMClient", "get_sessionm_client"]
+__all__ = ["SessionMClient", "build_sessionm_client", "get_sessionm_client"]
 
 
 @cache
 def get_sessionm_client() -> SessionMClient:
     """The process-wide client, built from settings on first use (its session pools connections, so it is
     shared, not rebuilt per request). Tests reset it with `get_sessionm_client.cache_clear()`."""
+    return build_sessionm_client()
+
+
+def build_sessionm_client(
+    *, timeout: tuple[float, float] | None = None, retries: int | None = None, pool_maxsize: int = 32
+) -> SessionMClient:
+    """A client of the configured SessionM account. Callers with a tighter budget than a screen (Braze
+    Connected Content) pass their own timeout and retries; everyone else shares get_sessionm_client()."""
     return SessionMClient(
         core_url=settings.SESSIONM_CORE_URL,
         connect_url=settings.SESSIONM_CONNECT_URL,
@@ -29,7 +37,7 @@ def get_sessionm_client() -> SessionMClient:
         pos_store_id=settings.SESSIONM_POS_STORE_ID,
         pos_client_id=settings.SESSIONM_POS_CLIENT_ID,
         external_id_type=settings.SESSIONM_EXTERNAL_ID_TYPE,
-        timeout=settings.SESSIONM_TIMEOUT,
-        retries=settings.SESSIONM_RETRIES,
-        session=upstream_session(),
+        timeout=timeout or settings.SESSIONM_TIMEOUT,
+        retries=settings.SESSIONM_RETRIES if retries is None else retries,
+        session=upstream_session(pool_maxsize=pool_maxsize),
     )

@@ -15,7 +15,7 @@ def test_unknown_page_is_a_friendly_404_in_the_site_look(client):
 def test_unknown_page_speaks_the_visitors_language(client):
     response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 404
-    assert "Nous ne trouvons pas cette page".encode() in response.content
+    assert b"Nous ne trouvons pas cette page" in response.content
 
 
 def test_the_500_page_renders_without_a_request():
