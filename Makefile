@@ -25,6 +25,8 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
+# The sandbox posts SessionM's offer webhooks to the server this target starts.
+run: export SANDBOX_WEBHOOK_URL ?= http://$(HOST):$(PORT)/integrations/sessionm/events
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py migrate --database sandbox --noinput
