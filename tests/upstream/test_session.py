@@ -98,3 +98,27 @@ def test_backoff_is_jittered_and_capped():
     for attempt in range(1, 12):
         delay = backoff_delay(attempt, base=0.2, cap=2.0)
         assert 0 <= delay <= min(2.0, 0.2 * 2 ** (attempt - 1))
+
+
+def test_the_environment_is_read_per_call_only_when_it_configures_requests(monkeypatch):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+        "NETRC",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    assert build_session().trust_env is False
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/company.pem")
+    session = build_session()
+    assert session.trust_env is False
+    assert session.verify == "/etc/ssl/certs/company.pem"
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    assert build_session().trust_env is True
