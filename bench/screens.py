@@ -452,7 +452,9 @@ def main() -> None:
         servers.start()
         engine = servers.bff_env["DATABASE_URL"].split(":", 1)[0]
         print(f"BFF: gunicorn, 1 worker x 8 threads, DJANGO_DEBUG=false, {engine} database; sandbox: run_sandbox.")
-        app = requests.Session()
+        # The "phone" calling the BFF uses the same client as the direct calls, so the two columns differ only
+        # by what the BFF adds.
+        app = build_session()
         email = f"bench-{secrets.token_hex(4)}@example.com"
         signup = app.post(
             f"{servers.bff_url}/api/v1/auth/signup",
