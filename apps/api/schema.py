@@ -1,6 +1,6 @@
 """OpenAPI helpers: the error envelope as a component, and the error statuses each endpoint documents.
 
-    @extend_schema(responses={200: WalletSerializer, **error_responses(401, 404, 503, 504)})
+@extend_schema(responses={200: WalletSerializer, **error_responses(401, 404, 503, 504)})
 """
 
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
