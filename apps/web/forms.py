@@ -30,7 +30,9 @@ def add_service_errors(form: forms.Form, exc: ApiError) -> None:
             form.add_error(target, str(message))
 
 
-class SignupForm(forms.Form):
+class _PersonForm(forms.Form):
+    """The fields signup and the profile share."""
+
     first_name = forms.CharField(
         label=_("First name"), max_length=NAME_MAX_LENGTH, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
     )
@@ -43,6 +45,9 @@ class SignupForm(forms.Form):
     email = forms.EmailField(
         label=_("Email"), max_length=EMAIL_MAX_LENGTH, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
+
+
+class SignupForm(_PersonForm):
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -68,19 +73,7 @@ class LoginForm(forms.Form):
     )
 
 
-class ProfileForm(forms.Form):
-    first_name = forms.CharField(
-        label=_("First name"), max_length=NAME_MAX_LENGTH, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
-    )
-    last_name = forms.CharField(
-        label=_("Last name"),
-        max_length=NAME_MAX_LENGTH,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
-    email = forms.EmailField(
-        label=_("Email"), max_length=EMAIL_MAX_LENGTH, widget=forms.EmailInput(attrs={"autocomplete": "email"})
-    )
+class ProfileForm(_PersonForm):
     birth_date = forms.DateField(
         label=_("Date of birth"), required=False, widget=DateInput(attrs={"autocomplete": "bday"})
     )
