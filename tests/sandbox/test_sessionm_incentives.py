@@ -1,38 +1,14 @@
 """The SessionM emulator's Connect incentives: balances, audit log, deposits, spends, events and tier moves."""
 
-import json
-
 import pytest
 
 from apps.sandbox import demo
 from apps.sandbox.sessionm.calls import call
+from tests.sandbox.connect import answer, ok, refused
 
 pytestmark = pytest.mark.django_db
 
 SILVER, GOLD = demo.TIERS[1], demo.TIERS[2]
-
-
-def answer(response):
-    return response.status, json.loads(response.encode())
-
-
-def ok(response):
-    status, body = answer(response)
-    assert (status, body["status"]) == (200, "ok"), body
-    return body["payload"]
-
-
-def refused(response, code, *, kind="validation"):
-    status, body = answer(response)
-    assert (status, body["status"], body["errors"]["code"]) == (200, "error", code), body
-    assert body["errors"]["type"] == kind
-    return body["errors"]
-
-
-@pytest.fixture
-def user_id():
-    _, body = answer(call("user_create", {"user": {"external_id": "ext-amanda", "email": "amanda@example.com"}}))
-    return body["user"]["id"]
 
 
 def balances(user_id):

@@ -1,6 +1,5 @@
 """The SessionM emulator's Connect offers: wallet, issue, redeem, revoke and the Rewards Store."""
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -8,34 +7,12 @@ import pytest
 from apps.sandbox import demo
 from apps.sandbox.sessionm import clock
 from apps.sandbox.sessionm.calls import call
+from tests.sandbox.connect import answer, ok, refused
 
 pytestmark = pytest.mark.django_db
 
 STORE = demo.REWARD_STORE
 CURLY, FIVE_OFF, PULLED_PORK, SNACK_BOX = STORE.offers
-
-
-def answer(response):
-    return response.status, json.loads(response.encode())
-
-
-def ok(response):
-    status, body = answer(response)
-    assert (status, body["status"]) == (200, "ok"), body
-    return body["payload"]
-
-
-def refused(response, code, *, kind="validation"):
-    status, body = answer(response)
-    assert (status, body["status"], body["errors"]["code"]) == (200, "error", code), body
-    assert body["errors"]["type"] == kind
-    return body["errors"]
-
-
-@pytest.fixture
-def user_id():
-    _, body = answer(call("user_create", {"user": {"external_id": "ext-amanda", "email": "amanda@example.com"}}))
-    return body["user"]["id"]
 
 
 def issue(user_id, offer=demo.FREE_CURLY_FRIES, quantity=1):
