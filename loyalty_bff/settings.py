@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "apps.loyalty",
     "apps.messaging",
     "apps.web",
+    "apps.ops",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("apps.sandbox")
@@ -213,6 +214,11 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# The scheduler process (`manage.py scheduler`, apps/ops/scheduler.py): how often the outbox delivery sweep
+# runs, and how long the active scheduler's lease lasts before a standby takes over.
+SCHEDULER_DELIVERY_SWEEP_SECONDS = env.int("SCHEDULER_DELIVERY_SWEEP_SECONDS", default=60)
+SCHEDULER_LEASE_SECONDS = env.int("SCHEDULER_LEASE_SECONDS", default=15)
 
 # --- Upstreams: SessionM ---------------------------------------------------------------------------------
 # Sandbox defaults apply only while SANDBOX_ENABLED; production must name every one of these.
