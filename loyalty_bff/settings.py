@@ -79,6 +79,7 @@ if SANDBOX_ENABLED:
 
 MIDDLEWARE = [
     "apps.api.middleware.RequestIdMiddleware",
+    "apps.ops.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -320,15 +321,31 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Logging -----------------------------------------------------------------------------------------------
+# LOG_FORMAT=json: one JSON object a line (time, level, logger, message, request_id, and for request lines
+# route, method, status, duration_ms), for a log shipper. Configured secrets are redacted from every line.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}.")
+# One line per request from the app (with route and request id). On by default with JSON logs, where it
+# replaces gunicorn's access log (deploy/gunicorn.conf.py); plain logs keep gunicorn's access log.
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "apps.api.middleware.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "apps.api.middleware.RequestIdLogFilter"},
+        "redact_secrets": {"()": "apps.ops.logging.RedactSecretsFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "apps.ops.logging.JsonLogFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact_secrets"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -336,6 +353,11 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# --- Metrics -----------------------------------------------------------------------------------------------
+# GET /metrics (Prometheus text format) answers only with `Authorization: Bearer <METRICS_TOKEN>`; with no
+# token set it is 404. Several processes per instance: set PROMETHEUS_MULTIPROC_DIR (deploy/gunicorn.conf.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 if not DEBUG and SANDBOX_ENABLED:
     raise ImproperlyConfigured(

@@ -12,6 +12,7 @@ from requests.adapters import HTTPAdapter
 
 from .errors import UpstreamTimeout, UpstreamUnavailable
 from .inprocess import InProcessAdapter
+from .metrics import upstream_call_observe
 
 logger = logging.getLogger(__name__)
 
@@ -72,15 +73,19 @@ def send(
     attempts = 1 + (retries if safe_to_retry else 0)
     for attempt in range(1, attempts + 1):
         last = attempt == attempts
+        started = time.monotonic()
         try:
             response = session.request(method, url, timeout=timeout, **kwargs)
         except requests.Timeout as exc:
+            upstream_call_observe(label, time.monotonic() - started, error="timeout")
             if last:
                 raise timed_out(f"{label} timed out after {timeout[1]}s") from exc
         except requests.RequestException as exc:
+            upstream_call_observe(label, time.monotonic() - started, error="connection")
             if last:
                 raise unavailable(f"{label} failed: {exc.__class__.__name__}") from exc
         else:
+            upstream_call_observe(label, time.monotonic() - started, status=response.status_code)
             if response.status_code not in RETRYABLE_STATUSES or last:
                 return response
         logger.warning("retrying %s (attempt %s of %s)", label, attempt + 1, attempts)

@@ -5,7 +5,7 @@ wrote, i.e. what a worker would actually run."""
 
 import threading
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -21,7 +21,7 @@ from apps.ops.scheduler import (
     scheduler_tick,
 )
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SWEEP = 10  # seconds
 LEASE = timedelta(seconds=5)
 
@@ -165,8 +165,6 @@ def test_the_admin_shows_jobs_and_the_lease_to_staff(admin_client, client, djang
 def test_run_now_action_makes_the_job_due_at_the_next_tick(admin_client):
     scheduled_jobs_sync(now=T0)
     row = ScheduledJob.objects.get(name="prune_idempotency_keys")
-    admin_client.post(
-        reverse("admin:ops_scheduledjob_changelist"), {"action": "run_now", "_selected_action": [row.pk]}
-    )
+    admin_client.post(reverse("admin:ops_scheduledjob_changelist"), {"action": "run_now", "_selected_action": [row.pk]})
     row.refresh_from_db()
-    assert row.next_run_at <= datetime.now(timezone.utc)
+    assert row.next_run_at <= datetime.now(UTC)
