@@ -30,6 +30,9 @@ class Command(BaseCommand):
                 python,
                 "-m",
                 "gunicorn",
+                # The production settings (deploy/); the options below override its environment defaults.
+                "--config",
+                str(settings.BASE_DIR / "deploy" / "gunicorn.conf.py"),
                 "loyalty_bff.wsgi",
                 "--bind",
                 bind,
@@ -37,8 +40,6 @@ class Command(BaseCommand):
                 str(workers),
                 "--threads",
                 str(threads),
-                "--access-logfile",
-                "-",
                 "--graceful-timeout",
                 "5",
                 "--timeout",

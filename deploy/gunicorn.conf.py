@@ -1,0 +1,99 @@
+"""gunicorn settings of the web process: `gunicorn -c deploy/gunicorn.conf.py loyalty_bff.wsgi`.
+
+Everything an operator tunes comes from the environment (see README "Deploying"):
+
+    PORT / GUNICORN_BIND        where to listen (default 127.0.0.1:8000; nginx is the only thing in front)
+    WEB_CONCURRENCY             worker processes (default 2; about one per core)
+    GUNICORN_THREADS            threads per worker (default 4: requests mostly wait on SessionM)
+    GUNICORN_WORKER_CLASS       gthread (default), or another gunicorn worker class such as gevent
+    GUNICORN_TIMEOUT            seconds before a stuck worker is killed and replaced (default 30)
+    GUNICORN_GRACEFUL_TIMEOUT   seconds in-flight requests get to finish on SIGTERM/HUP (default 25)
+    GUNICORN_KEEPALIVE          seconds an idle keep-alive connection from nginx stays open (default 75,
+                                longer than nginx's upstream keepalive_timeout so nginx closes first)
+    GUNICORN_MAX_REQUESTS       recycle a worker after this many requests (default 0: never)
+    FORWARDED_ALLOW_IPS         proxies whose X-Forwarded-Proto gunicorn believes (default 127.0.0.1)
+    GUNICORN_ACCESS_LOG         "-" (stdout, the default with LOG_FORMAT=plain), a path, or "" for none
+                                (the default with LOG_FORMAT=json: the app logs each request itself)
+    PROMETHEUS_MULTIPROC_DIR    the instance's metrics directory, shared with its worker and scheduler
+"""
+
+import os
+import shutil
+import tempfile
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+bind = os.environ.get("GUNICORN_BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{_int('PORT', 8000)}"
+workers = _int("WEB_CONCURRENCY", 2)
+threads = _int("GUNICORN_THREADS", 4)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gthread"
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 25)
+keepalive = _int("GUNICORN_KEEPALIVE", 75)
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = max_requests // 10
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1"
+wsgi_app = "loyalty_bff.wsgi"
+proc_name = "loyalty-bff-web"
+
+_json_logs = os.environ.get("LOG_FORMAT", "plain") == "json"
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "" if _json_logs else "-") or None
+# The request id is the one the app answered with (apps/api/middleware.py), so this line, the app's logs and
+# the client's support ticket all quote the same id. %(U)s is the path without the query string: a query
+# string can carry a token.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s "%(a)s"'
+errorlog = "-"
+if _json_logs:
+    # gunicorn's own lines (start, worker timeouts) as JSON objects too, so the log stream stays parseable.
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            }
+        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        },
+    }
+
+# Metrics from several worker processes (apps/ops/metrics.py). Without a directory from the environment
+# (a developer's `manage.py serve`), this server gets a private one, removed when it stops.
+_private_metrics_dir = None
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _private_metrics_dir = tempfile.mkdtemp(prefix="loyalty-bff-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _private_metrics_dir
+
+
+def post_worker_init(worker):
+    # No `Server: gunicorn` banner: gunicorn has no setting for it, so drop the line from its default headers.
+    from gunicorn.http import wsgi
+
+    if not getattr(wsgi.Response, "_loyalty_no_server_header", False):
+        default_headers = wsgi.Response.default_headers
+
+        def without_server(self):
+            return [line for line in default_headers(self) if not line.lower().startswith("server:")]
+
+        wsgi.Response.default_headers = without_server
+        wsgi.Response._loyalty_no_server_header = True
+
+
+def child_exit(server, worker):
+    # A dead worker's live gauges must stop counting; its counters and histograms stay in the totals.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _private_metrics_dir:
+        shutil.rmtree(_private_metrics_dir, ignore_errors=True)
