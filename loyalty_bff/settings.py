@@ -292,6 +292,8 @@ BRAZE_CONNECTED_CONTENT_PASSWORD = _upstream("BRAZE_CONNECTED_CONTENT_PASSWORD",
 # --- Messaging -------------------------------------------------------------------------------------------
 OFFER_EXPIRY_REMINDER_DAYS = env.int("OFFER_EXPIRY_REMINDER_DAYS", default=10)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+# A delivery claim older than this belongs to a worker that died; another worker takes its messages over.
+NOTIFICATION_STALE_CLAIM_SECONDS = env.int("NOTIFICATION_STALE_CLAIM_SECONDS", default=300)
 
 # --- i18n --------------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -37,7 +37,9 @@ from .models import AttemptOutcome, DeliveryAttempt, Notification, NotificationS
 logger = logging.getLogger(__name__)
 
 CLAIM_SIZE = 500  # rows claimed per round trip (10 Braze calls)
-STALE_CLAIM_AFTER = timedelta(minutes=5)  # far longer than a claim takes to send (a few 10 s timeouts)
+# Far longer than a claim takes to send (a few 10 s timeouts). Settable so `make cluster` can show a killed
+# worker's claim being taken over within its run.
+STALE_CLAIM_AFTER = timedelta(seconds=settings.NOTIFICATION_STALE_CLAIM_SECONDS)
 # Stop and wait for the window's reset when Braze says this few calls are left, leaving room for other senders.
 RATE_LIMIT_RESERVE = 10
 RETRY_BASE = timedelta(seconds=30)
