@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-dev lint bench-screens bench-delivery clean
+.PHONY: run test install install-dev lint bench-screens bench-delivery cluster cluster-long clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,14 @@ bench-screens: install-dev
 
 bench-delivery: install-dev
 	$(BIN)/python bench/delivery.py
+
+# The production topology on this machine (PostgreSQL, Redis, nginx, 2 web + 2 workers + 2 schedulers from
+# deploy/), under load, with an instance and a worker killed mid-run. Needs nginx, redis-server, postgresql.
+cluster: install-dev
+	$(BIN)/python bench/cluster.py --mode short
+
+cluster-long: install-dev
+	$(BIN)/python bench/cluster.py --mode long
 
 clean:
 	rm -rf $(VENV) db.sqlite3* sandbox.sqlite3* staticfiles test-artifacts
