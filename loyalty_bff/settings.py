@@ -215,6 +215,13 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    # The queue in Redis, worked by `manage.py rqworker --job-class django_tasks_rq.Job default` instead of
+    # db_worker (README "Deploying"). Needs `pip install django-tasks-rq` (matching django-tasks' version).
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": env.str("TASKS_REDIS_URL", default="") or env.str("CACHE_URL", default="")}}
+    if not RQ_QUEUES["default"]["URL"].startswith(("redis://", "rediss://")):
+        _missing.append("TASKS_REDIS_URL (redis://... for TASKS_BACKEND=django_tasks_rq.RQBackend)")
 
 # The scheduler process (`manage.py scheduler`, apps/ops/scheduler.py): how often the outbox delivery sweep
 # runs, and how long the active scheduler's lease lasts before a standby takes over.
