@@ -764,6 +764,28 @@ def metrics_sample(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if wanted.match(line))
 
 
+def json_logs_check(paths: list[Path]) -> bool:
+    """LOG_FORMAT=json: every line parses; every request line names its request id, route, status, duration."""
+    lines = requests_seen = 0
+    for path in paths:
+        for line in path.read_text(errors="replace").splitlines():
+            lines += 1
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                print(f"  not JSON ({path.name}): {line[:160]}")
+                return False
+            if entry.get("logger") == "loyalty_bff.requests":
+                requests_seen += 1
+                if not all(entry.get(key) not in (None, "", "-") for key in ("request_id", "route", "status")):
+                    print(f"  request line without its fields: {line[:200]}")
+                    return False
+                if "duration_ms" not in entry:
+                    return False
+    print(f"\n== JSON logs: {lines} lines of web-2 and worker-2, {requests_seen} request lines, all JSON objects")
+    return requests_seen > 0
+
+
 # --- The run -----------------------------------------------------------------------------------------------
 
 
@@ -840,7 +862,11 @@ def run(mode: str) -> bool:
             counts = throttle["answers"][instance_url]
             print(f"  web-{number}: {counts[401]} allowed (401 wrong password), {counts[429]} throttled (429)")
         print(f"  together: {throttle['allowed']} allowed, limit {THROTTLE_LOGIN_LIMIT}/min")
-        checks["throttle shared across instances"] = throttle["allowed"] == THROTTLE_LOGIN_LIMIT
+        seen = [metric_sum(scrape(u), "bff_http_throttled_requests_total") for u in web_urls]
+        print(f"  429s in each instance's /metrics: web-1 {seen[0]:.0f}, web-2 {seen[1]:.0f}")
+        checks["throttle shared across instances"] = throttle["allowed"] == THROTTLE_LOGIN_LIMIT and seen == [
+            float(throttle["answers"][u][429]) for u in web_urls
+        ]
 
         print("\n== one Idempotency-Key, sent to both instances at once")
         idem = idempotency_check(base, web_urls, sessionm)
@@ -962,6 +988,9 @@ def run(mode: str) -> bool:
                 "bff_outbox_dead_letters",
                 "bff_http_throttled_requests_total",
             )
+        )
+        checks["JSON logs: one object a line, request lines with id, route, status, duration"] = json_logs_check(
+            [workdir / "web-2.log", workdir / "worker-2.log"]
         )
     finally:
         cluster.stop()
