@@ -47,6 +47,8 @@ class Command(BaseCommand):
             ],
             # --no-reload: the reloader would restart the worker mid-delivery on every file save.
             "worker": [python, "manage.py", "db_worker", "--no-reload", "--interval", "1"],
+            # The periodic jobs (delivery sweep, clean-ups), as in production (deploy/Procfile).
+            "scheduler": [python, "manage.py", "scheduler"],
         }
         children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
 
@@ -57,7 +59,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  admin (staff)     {base}/admin/")
         if settings.SANDBOX_ENABLED:
             self.stdout.write(f"  sandbox messages  {base}/sandbox/   (emulated SessionM + Braze)")
-        self.stdout.write("Press Ctrl-C to stop the web server and the worker.")
+        self.stdout.write("Press Ctrl-C to stop the web server, the worker and the scheduler.")
 
         stopping = False
 
