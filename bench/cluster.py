@@ -419,10 +419,12 @@ class Recorder:
         at = time.monotonic()
         try:
             response = session.request(method, url, timeout=30, **kwargs)
-        except requests.RequestException:
-            response = None
+        except requests.RequestException as exc:
+            response, failure = None, exc.__class__.__name__
+        else:
+            failure = ""
         seconds = time.monotonic() - at
-        code = ""
+        code = failure
         if response is not None and response.status_code >= 400:
             try:
                 code = response.json()["error"]["code"]
@@ -570,7 +572,10 @@ def customer_loop(recorder, base, tally, sessionm, stop: threading.Event, seed: 
                     tally.purchases.append(bought.json()["wallet_item"]["id"])
                     tally.replays += bought.headers.get("Idempotent-Replayed") == "true"
         if round_number % 10 == 5:
-            customer = signup(recorder, session, base, tally) or customer  # a friend signs up on this phone
+            friend = signup(recorder, session, base, tally)  # a friend signs up on this phone, and buys lunch
+            if friend is not None:
+                customer = friend
+                till_purchase(sessionm, sessionm_user_id=sessionm_user_id(customer.external_id), dollars=100)
             headers = {"Authorization": f"Bearer {customer.access}"}
         time.sleep(rng.uniform(0.05, 0.25))
 
@@ -949,8 +954,8 @@ def run(mode: str) -> bool:
             f"killed mid-call {result['resent_after_kill']} (at most one batch)"
         )
         print(
-            f"  outbox statuses {result['statuses']}; last delivery "
-            + (f"{last:+.1f} s after the load ended" if last is not None else "-")
+            f"  outbox statuses {result['statuses']}; the last message reached Braze "
+            + (f"{abs(last):.1f} s {'after' if last >= 0 else 'before'} the load ended" if last is not None else "-")
         )
         checks["messages: 0 lost, 0 doubled"] = (
             result["lost"] == 0
