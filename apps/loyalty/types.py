@@ -7,12 +7,14 @@ from decimal import Decimal
 
 from apps.sessionm.types import Campaign, PointAuditEntry, RewardStoreOffer, TimelineEvent, UserOffer
 
+from .labels import activity_title, point_history_label, program_name
+
 
 @dataclass(frozen=True)
 class WalletItem:
     """An issued offer, "Ready to Redeem"."""
 
-    id: str  # the user_offer_id
+    id: str | None  # the user_offer_id (None only for a just-bought offer SessionM did not name yet)
     offer_id: str | None
     name: str
     description: str
@@ -156,15 +158,15 @@ class PointHistoryEntry:
             points=entry.modification,
             expired=entry.amount_expired,
             kind=entry.modification_type,
-            source=entry.point_source_name,
-            account=entry.account_name,
+            source=point_history_label(entry),
+            account=program_name(entry.account_name),
             transaction_id=entry.transaction_id,
         )
 
 
 @dataclass(frozen=True)
 class ActivityEntry:
-    id: str
+    id: str | None  # SessionM does not promise one
     occurred_at: datetime | None
     kind: str | None
     title: str
@@ -179,7 +181,7 @@ class ActivityEntry:
             id=event.id,
             occurred_at=event.timestamp,
             kind=event.kind,
-            title=event.title or "",
+            title=activity_title(event),
             points=event.points,
             amount=event.amount,
             offer_id=event.offer_id,

@@ -34,12 +34,15 @@ class FaultSwitchForm(forms.Form):
     error_rate = forms.FloatField(label="5xx share", min_value=0, max_value=1, initial=0)
     timeout_rate = forms.FloatField(label="Timeout share", min_value=0, max_value=1, initial=0)
     rate_limit_rate = forms.FloatField(label="429 share", min_value=0, max_value=1, initial=0)
+    deferred_rate = forms.FloatField(label="Queued / pending share", min_value=0, max_value=1, initial=0)
 
     def __init__(self, *args, upstream: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.upstream_name = upstream
         if upstream not in faults.RATE_LIMITED_UPSTREAMS:
             del self.fields["rate_limit_rate"]
+        if upstream not in faults.DEFERRED_UPSTREAMS:
+            del self.fields["deferred_rate"]
 
 
 @dataclass(frozen=True)
