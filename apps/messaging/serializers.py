@@ -100,21 +100,38 @@ class BrazeWalletQuerySerializer(serializers.Serializer):
 
 
 class BrazeWalletOfferSerializer(serializers.Serializer):
+    """SessionM's `user_offers[]` names (Braze's SessionM partner page templates read them)."""
+
+    id = serializers.CharField(help_text="The user offer id, as in SessionM's get_user_offers.")
     user_offer_id = serializers.CharField()
-    title = serializers.CharField()
+    offer_id = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
     description = serializers.CharField()
+    terms = serializers.CharField()
+    pos_discount_id = serializers.CharField(allow_null=True)
+    offer_type = serializers.CharField(allow_null=True)
+    is_redeemable = serializers.BooleanField()
+    start_date = serializers.DateTimeField(allow_null=True)
+    redemption_end_date = serializers.DateTimeField(allow_null=True)
     image_url = serializers.CharField()
-    expires_at = serializers.DateTimeField(allow_null=True)
+    media = serializers.ListField(child=serializers.DictField())
 
 
-class BrazeWalletSerializer(serializers.Serializer):
-    ok = serializers.BooleanField(default=True, help_text="Always true here; false on every error body.")
+class BrazeWalletPayloadSerializer(serializers.Serializer):
     user_id = serializers.CharField()
     culture = serializers.CharField()
     available_points = serializers.IntegerField()
     total_points = serializers.IntegerField()
-    offers = BrazeWalletOfferSerializer(many=True)
-    offers_total = serializers.IntegerField(help_text="Issued offers in the wallet; `offers` lists the first ones.")
+    user_offers = BrazeWalletOfferSerializer(many=True)
+    total_records = serializers.IntegerField(help_text="Issued offers in the wallet; all are listed.")
+
+
+class BrazeWalletSerializer(serializers.Serializer):
+    """`{"status":"ok","payload":{...}}`, as SessionM's get_user_offers answers."""
+
+    ok = serializers.BooleanField(default=True, help_text="Always true here; false on every error body.")
+    status = serializers.CharField(default="ok")
+    payload = BrazeWalletPayloadSerializer(source="*")
 
 
 class ConnectedContentErrorSerializer(serializers.Serializer):
