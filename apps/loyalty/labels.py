@@ -36,24 +36,49 @@ def _activity_texts() -> dict[str, str]:
         "campaign_opt_in": gettext("You joined a campaign"),
         "campaign_completed": gettext("You completed a campaign"),
         "promo_code_claimed": gettext("Promo code %(code)s claimed"),
-        "event_reward": gettext("Bonus for an activity: %(points)s points"),
+        "event_reward": gettext("%(event)s: %(points)s points"),
         "points_deposited": gettext("%(points)s points added"),
         "points_spent": gettext("%(points)s points spent"),
         "tier_changed": gettext("Your tier changed"),
     }
 
 
-def activity_title(event: TimelineEvent) -> str:
-    """The entry's text in the active language; SessionM's title for a kind the BFF does not know."""
+def _named_offer_texts() -> dict[str, str]:
+    # The offer-kinds again, naming the offer (%(offer)s) when its name is known in the customer's language.
+    return {
+        "offer_issued": gettext("%(offer)s added to your wallet"),
+        "offer_redeemed": gettext("%(offer)s redeemed"),
+        "offer_revoked": gettext("%(offer)s removed from your wallet"),
+        "offer_purchased": gettext("%(points)s points spent on %(offer)s"),
+    }
+
+
+def activity_title(event: TimelineEvent, *, offer_name: str | None = None) -> str:
+    """The entry's text in the active language; SessionM's title for a kind the BFF does not know.
+    `offer_name` is the offer's name in the active language, when the caller knows it."""
     text = _activity_texts().get(event.kind or "")
     if text is None:
         return event.title or ""
+    if offer_name:
+        text = _named_offer_texts().get(event.kind or "", text)
     code = event.payload.get("code")
+    lookup = event.payload.get("event")
     return text % {
         "points": _points(event.points),
         "amount": _money(event.amount),
         "code": code if isinstance(code, str) else "",
+        "event": behaviour_label(lookup if isinstance(lookup, str) else None),
+        "offer": offer_name or "",
     }
+
+
+def behaviour_label(lookup: str | None) -> str:
+    """A behaviour the app reports (POST /api/v1/events), by its event_lookup."""
+    known = {
+        "survey_completed": gettext("Survey completed"),
+        "app_review": gettext("App review"),
+    }
+    return known.get(lookup or "", gettext("Bonus for an activity"))
 
 
 def _history_texts() -> dict[str, str]:
@@ -68,9 +93,15 @@ def _history_texts() -> dict[str, str]:
     }
 
 
-def point_history_label(entry: PointAuditEntry) -> str | None:
-    """The entry's description by its modification type; SessionM's point source name for another type."""
-    return _history_texts().get((entry.modification_type or "").lower(), entry.point_source_name)
+def point_history_label(entry: PointAuditEntry) -> str:
+    """The entry's description by its modification type (a bonus by its point source, when it is one the
+    program defines); SessionM's point source name for a type the BFF does not know."""
+    kind = (entry.modification_type or "").lower()
+    if kind == "deposit":
+        sources = {"Welcome bonus": pgettext("point history", "Welcome bonus")}
+        if entry.point_source_name in sources:
+            return sources[entry.point_source_name]
+    return _history_texts().get(kind, entry.point_source_name or "")
 
 
 def program_name(name: str | None) -> str | None:

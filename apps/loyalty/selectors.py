@@ -6,11 +6,12 @@ import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.accounts.languages import culture_for
 from apps.api.pagination import UpstreamPage
 from apps.messaging.ledger import wallet_items_sync
+from apps.messaging.selectors import wallet_item_titles
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.types import SessionMUser
 from apps.upstream.errors import UpstreamError
@@ -148,6 +149,11 @@ def points_get(*, customer) -> PointsStatus:
     """Balances per account and the tier with progress to the next one: SessionM's heavy "user with
     incentives" call, made by this screen only."""
     user = get_sessionm_client().get_user(customer.sessionm_user_id, expand_incentives=True)
+    with translation.override(customer.language):
+        return _points_status(user)
+
+
+def _points_status(user: SessionMUser) -> PointsStatus:
     balances = user.point_account_balances
     accounts = () if balances is None else balances.accounts
     return PointsStatus(
@@ -200,8 +206,10 @@ def points_history_get(*, customer, page: int, page_size: int) -> UpstreamPage:
     entries = get_sessionm_client().get_point_audit_log(
         customer.sessionm_user_id, skip=(page - 1) * page_size, take=page_size
     )
+    with translation.override(customer.language):
+        results = [PointHistoryEntry.from_audit_entry(entry) for entry in entries]
     return UpstreamPage(
-        results=[PointHistoryEntry.from_audit_entry(entry) for entry in entries],
+        results=results,
         page=page,
         page_size=page_size,
         has_next=len(entries) >= page_size,
@@ -236,9 +244,18 @@ def activity_get(*, customer, page_size: int, cursor: str | None = None) -> Acti
         next_cursor = activity_cursor(
             customer_pk=customer.pk, since=f"{last_at.isoformat()}|{start + len(page) - first_of_second}"
         )
-    return ActivityPage(
-        results=tuple(ActivityEntry.from_timeline_event(event) for event in page), next_cursor=next_cursor
+    # Labels in the customer's language, as SessionM's own texts are asked for in it; an offer is named
+    # when the wallet ledger has its name in that language.
+    names = wallet_item_titles(
+        customer=customer,
+        user_offer_ids=[event.user_offer_id for event in page if event.user_offer_id],
+        culture=culture_for(customer.language),
     )
+    with translation.override(customer.language):
+        results = tuple(
+            ActivityEntry.from_timeline_event(event, offer_name=names.get(event.user_offer_id or "")) for event in page
+        )
+    return ActivityPage(results=results, next_cursor=next_cursor)
 
 
 def _at(event) -> datetime:

@@ -145,7 +145,8 @@ class PointHistoryEntrySerializer(serializers.Serializer):
     points = serializers.IntegerField(help_text="Signed: earned > 0, spent or expired < 0.")
     expired = serializers.IntegerField()
     kind = serializers.CharField(allow_null=True)
-    source = serializers.CharField(allow_null=True)
+    source = serializers.CharField(allow_null=True, help_text="SessionM's point source name, as SessionM words it.")
+    label = serializers.CharField(help_text="What the entry is, in the customer's language.")
     account = serializers.CharField(allow_null=True)
     transaction_id = serializers.CharField(allow_null=True)
 

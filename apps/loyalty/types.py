@@ -146,7 +146,8 @@ class PointHistoryEntry:
     points: int  # signed: earned > 0, spent < 0
     expired: int
     kind: str | None  # SessionM's modification_type
-    source: str | None
+    source: str | None  # SessionM's point_source_name, as SessionM words it
+    label: str  # what the entry is, in the customer's language (apps.loyalty.labels)
     account: str | None
     transaction_id: str | None
 
@@ -158,7 +159,8 @@ class PointHistoryEntry:
             points=entry.modification,
             expired=entry.amount_expired,
             kind=entry.modification_type,
-            source=point_history_label(entry),
+            source=entry.point_source_name,
+            label=point_history_label(entry),
             account=program_name(entry.account_name),
             transaction_id=entry.transaction_id,
         )
@@ -176,12 +178,12 @@ class ActivityEntry:
     user_offer_id: str | None
 
     @classmethod
-    def from_timeline_event(cls, event: TimelineEvent) -> "ActivityEntry":
+    def from_timeline_event(cls, event: TimelineEvent, *, offer_name: str | None = None) -> "ActivityEntry":
         return cls(
             id=event.id,
             occurred_at=event.timestamp,
             kind=event.kind,
-            title=activity_title(event),
+            title=activity_title(event, offer_name=offer_name),
             points=event.points,
             amount=event.amount,
             offer_id=event.offer_id,

@@ -24,3 +24,11 @@ def wallet_item_ids(*, customer, user_offer_ids: list[str]) -> set[str]:
             "user_offer_id", flat=True
         )
     )
+
+
+def wallet_item_titles(*, customer, user_offer_ids: list[str], culture: str) -> dict[str, str]:
+    """The names the wallet ledger holds for these user offers, where it holds them in `culture`."""
+    rows = WalletItem.objects.filter(
+        customer=customer, user_offer_id__in=user_offer_ids, culture__iexact=culture
+    ).exclude(title="")
+    return dict(rows.values_list("user_offer_id", "title"))

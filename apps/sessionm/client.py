@@ -271,7 +271,13 @@ class SessionMClient:
         return self._parse("timeline_get", lambda body: TimelinePage.from_wire(body, count=count), data)
 
     def get_timeline_events(
-        self, user_id: str, *, view: str, since: datetime | None = None, max_events: int = MAX_TIMELINE_COUNT
+        self,
+        user_id: str,
+        *,
+        view: str,
+        since: datetime | None = None,
+        max_events: int = MAX_TIMELINE_COUNT,
+        page_size: int = MAX_TIMELINE_COUNT,
     ) -> tuple[TimelineEvent, ...]:
         """Every event after `since` (all events without it), oldest first, reading forward page by page
         until a short page or `max_events`. The next page asks from one second before the last timestamp
@@ -282,15 +288,23 @@ class SessionMClient:
         events: list[TimelineEvent] = []
         seen: set[tuple] = set()
         cursor = since
+        count = min(page_size, max_events, MAX_TIMELINE_COUNT)
         while len(events) < max_events:
-            page = self.get_timeline(user_id, view=view, count=min(MAX_TIMELINE_COUNT, max_events), since=cursor)
+            page = self.get_timeline(user_id, view=view, count=count, since=cursor)
             fresh = [event for event in page.events if event.identity not in seen]
             for event in fresh:
                 seen.add(event.identity)
             events.extend(fresh)
-            if page.next_since is None or not fresh:
+            if page.next_since is None:
                 break
-            cursor = page.next_since - timedelta(seconds=1)
+            if fresh:
+                cursor = page.next_since - timedelta(seconds=1)
+            elif count < MAX_TIMELINE_COUNT:
+                # A full page of events already read: more of them share one second than a page holds.
+                count = min(count * 2, MAX_TIMELINE_COUNT)
+            else:
+                logger.warning("sessionm timeline: over %d events in one second; reading on after it", count)
+                cursor = page.next_since
         return tuple(events[:max_events])
 
     def get_eligible_campaigns(self, user_id: str) -> list[Campaign]:

@@ -259,7 +259,10 @@ def test_users_delete_removes_profiles_and_their_messages(client):
     client.track_users(attributes=[{"external_id": "u1"}, {"external_id": "u2"}])
     client.trigger_campaign(campaign_id="c", recipients=[Recipient("u1"), Recipient("u2")])
 
-    assert client.delete_users(["u1", "missing"]) == 1
+    result = client.delete_users(["u1", "missing"])
+    # Ids without a profile come back under invalid_user_ids
+    # (https://braze.com/docs/api/endpoints/user_data/post_user_delete).
+    assert (result.deleted, result.invalid_user_ids) == (1, ["missing"])
 
     assert [message.recipient for message in messages()] == ["u2"]
     assert list(Document.objects.using("sandbox").filter(kind=USER_KIND).values_list("key", flat=True)) == ["u2"]

@@ -368,6 +368,7 @@ def test_faults_can_be_read_and_replaced_over_http():
         "error_rate": 0.0,
         "timeout_rate": 0.0,
         "rate_limit_rate": 0.0,
+        "deferred_rate": 0.0,
     }
 
     braze = call(
@@ -392,6 +393,7 @@ def test_faults_can_be_read_and_replaced_over_http():
         ({"upstream": "braze", "latency_ms": -1}, "latency_ms"),
         ({"upstream": "mailchimp"}, "unknown upstream"),
         ({"upstream": "sessionm-core", "rate_limit_rate": 0.5}, "braze only"),
+        ({"upstream": "sessionm-core", "deferred_rate": 0.5}, "braze and sessionm-pos only"),
         ({"upstream": "braze", "jitter": 1}, "unknown fields"),
         ([1], "JSON object"),
     ],
