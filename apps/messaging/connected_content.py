@@ -12,6 +12,7 @@ for one recipient, so this read is small, bounded in time, and never writes anyt
 import base64
 import binascii
 import hmac
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -30,10 +31,12 @@ from apps.sessionm.errors import SessionMNotFound
 # Braze gives up after 2 s. One SessionM call, no retry, answered within 1.2 s at worst (connect + read),
 # leaves time for Braze's own network legs.
 SESSIONM_TIMEOUT = (0.2, 1.0)
-# Every issued offer is listed, read in pages of SessionM's maximum take; this bound keeps the body far below
-# Braze's 1 MB (an offer is well under 2 KB) and the reads within Braze's 2 s.
+# Every issued offer is listed. Normally one read holds them all (the partner page's template asks for
+# take=1000); should SessionM answer fewer than it has, the next pages are read while time allows. The bound
+# keeps the body far below Braze's 1 MB (an offer is well under 2 KB).
 MAX_OFFERS = 300
-_PAGE_TAKE = 100
+# Braze gives up after 2 s: no further page is asked for once this much of it is gone.
+PAGING_BUDGET_SECONDS = 0.6
 # Braze caches a Connected Content GET per URL; five minutes is its default and what a wallet can bear.
 CACHE_CONTROL = "max-age=300"
 
@@ -136,13 +139,13 @@ def braze_wallet_get(*, user_id: str, culture: str | None = None) -> BrazeWallet
     culture = culture or culture_for(customer.language)
     client = connected_content_sessionm_client()
     offers = []
-    skip = 0
+    started = time.monotonic()
     try:
         while True:
-            page = client.get_user_offers(user_id, culture=culture, skip=skip, take=_PAGE_TAKE)
+            page = client.get_user_offers(user_id, culture=culture, skip=len(offers), take=MAX_OFFERS - len(offers))
             offers.extend(page.offers)
-            skip += len(page.offers)
-            if not page.offers or skip >= page.total or len(offers) >= MAX_OFFERS:
+            done = not page.offers or len(offers) >= min(page.total, MAX_OFFERS)
+            if done or time.monotonic() - started > PAGING_BUDGET_SECONDS:
                 break
     except SessionMNotFound as exc:
         raise NotFound(code="customer_not_found") from exc
