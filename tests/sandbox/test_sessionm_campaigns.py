@@ -124,6 +124,19 @@ def test_timeline_titles_speak_the_customers_language(user_id):
 
 
 # --- Eligible campaigns ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "route", ["campaigns_eligible_v1", "campaigns_eligible_external", "campaigns_eligible_external_v1"]
+)
+def test_the_v1_v2_and_external_campaign_paths_answer_alike(user_id, route):
+    # The messaging example lists /priv/v1/.../users/:user_id/campaigns and the external-id form
+    # (https://docs.sessionm.com/developer/APIs/Core/Campaigns/campaigns_api.htm).
+    expected = campaigns(user_id)
+    who = {"external_id": "ext-amanda"} if "external" in route else {"user_id": user_id}
+    status, body = answer(call(route, **who))
+    assert status == 200
+    assert {tile["campaign_id"]: tile for tile in body["campaigns"]["tiles"]} == expected
+
+
 def test_eligible_campaigns_carry_progress_and_texts(user_id):
     tiles = campaigns(user_id)
 
