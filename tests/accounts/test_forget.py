@@ -148,3 +148,17 @@ def test_signups_left_pending_are_forgotten_after_a_while_with_any_profile_a_los
     assert Customer.objects.get(pk=recent.pk).status == CustomerStatus.PENDING
     with pytest.raises(SessionMNotFound):
         client.get_user_by_external_id(abandoned.external_id)
+
+
+def test_sessionm_is_asked_through_a_data_privacy_forget_request(amanda):
+    # "Create Request to Forget Customer Data" (https://docs.sessionm.com/developer/APIs/Core/Customers/
+    # customers_data_privacy.htm), not a guessed DELETE of the profile.
+    from apps.sandbox import server
+
+    server.stats.reset()
+
+    assert as_customer(amanda.access).delete(ME).status_code == 204
+
+    routes = server.stats.snapshot()["by_route"]
+    assert routes.get("privacy_forget_request") == 1
+    assert not any(name.startswith("user_delete") for name in routes)
