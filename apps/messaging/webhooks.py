@@ -261,6 +261,9 @@ def _offer_issued(event: InboundEvent, customer: Customer) -> str:
             campaign_name=data.get("campaign_name"),
             points_awarded=data.get("points_awarded"),
             point_account_name=data.get("point_account_name"),
+            campaign_runtime=data.get("campaign_runtime"),
+            campaign_custom_data=data.get("campaign_custom_data"),
+            triggering_event_data=data.get("triggering_event_data"),
         ),
     )
     return ""

@@ -467,3 +467,46 @@ def test_an_unexpected_error_marks_the_event_failed_for_the_admin(
 
     recorded = InboundEvent.objects.get()
     assert (recorded.status, recorded.note) == (InboundEventStatus.FAILED, "unexpected error: KeyError")
+
+
+def test_campaign_runtime_custom_data_and_triggering_event_reach_the_offer_message(
+    tasks, django_capture_on_commit_callbacks
+):
+    # Braze's SessionM partner page lists "campaign runtime", "campaign custom data" and triggering event data
+    # among the fields SessionM sends (https://braze.com/docs/partners/message_orchestration/channel_extensions/
+    # loyalty/sessionm): carried under those names when SessionM gives them.
+    customer = CustomerFactory()
+    data = offer_issued_data(
+        campaign_runtime={"start_date": "2025-06-01T00:00:00Z", "end_date": "2025-06-30T23:59:59Z"},
+        campaign_custom_data={"braze_campaign_id": "b-1", "tier": "gold"},
+        triggering_event_data={"transaction_id": "t-9", "subtotal": "18.00"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        post(event(user_id=customer.sessionm_user_id, data=data))
+    sessionm_event_process(event_pk=enqueued(tasks)[0].args[0])
+
+    [issued] = Notification.objects.filter(kind=NotificationKind.OFFER_ISSUED)
+    properties = issued.trigger_properties
+    assert properties["campaign_runtime"] == data["campaign_runtime"]
+    assert properties["campaign_custom_data"] == data["campaign_custom_data"]
+    assert properties["triggering_event_data"] == data["triggering_event_data"]
+
+
+def test_without_them_the_message_has_no_such_keys(tasks, django_capture_on_commit_callbacks):
+    customer = CustomerFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        post(event(user_id=customer.sessionm_user_id, data=offer_issued_data()))
+    sessionm_event_process(event_pk=enqueued(tasks)[0].args[0])
+
+    properties = Notification.objects.get(kind=NotificationKind.OFFER_ISSUED).trigger_properties
+    assert not {"campaign_runtime", "campaign_custom_data", "triggering_event_data"} & set(properties)
+
+
+def test_oversized_campaign_data_is_a_400(db):
+    customer = CustomerFactory()
+    data = offer_issued_data(campaign_custom_data={"blob": "x" * 9000})
+
+    response = post(event(user_id=customer.sessionm_user_id, data=data))
+
+    assert response.status_code == 400
+    assert not InboundEvent.objects.exists()

@@ -57,6 +57,13 @@ def offer_issued(*, user_id: str, item: dict, offer: demo.Offer, source: str, no
     if campaign is not None:
         data["campaign_id"] = campaign.id
         data["campaign_name"] = demo.localized(campaign.texts, demo.DEFAULT_CULTURE).name
+        # The partner page's "campaign runtime" and "campaign custom data", and the triggering event.
+        data["campaign_runtime"] = {
+            "start_date": clock.connect(campaign.start),
+            "end_date": clock.connect(campaign.end),
+        }
+        data["campaign_custom_data"] = {"requires_opt_in": campaign.requires_opt_in, "rule": campaign.rule}
+        data["triggering_event_data"] = {"source": source, "occurred_at": clock.connect(now)}
     event = {
         "id": str(uuid.uuid4()),
         "type": "offer_issued",
