@@ -9,8 +9,8 @@ import responses
 from django.conf import settings
 
 from apps.accounts.services import customer_signup
-from apps.messaging.webhooks import webhook_signature
 from apps.messaging.serializers import OfferIssuedEventDataSerializer
+from apps.messaging.webhooks import webhook_signature
 from apps.sandbox import demo
 from apps.sandbox.sessionm import webhook
 from apps.sessionm import get_sessionm_client
