@@ -510,3 +510,9 @@ def test_get_braze_client_is_built_once_from_settings(mocked):
     (call,) = mocked.calls
     assert call.request.headers["Authorization"] == "Bearer from-settings"
     assert call.request.req_kwargs["timeout"] == (1.0, 4.0)
+
+
+def test_every_braze_route_names_the_page_it_follows():
+    from apps.braze.routes import ROUTES
+
+    assert all(route.doc.startswith("https://braze.com/docs/api/") for route in ROUTES.values())
