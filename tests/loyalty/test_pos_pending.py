@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from apps.api.errors import LoyaltyUnavailable
+from apps.loyalty.errors import TransactionPending
 from apps.loyalty.services import transaction_record
 from apps.loyalty.types import TransactionLine
 from apps.sandbox import faults
@@ -35,8 +36,11 @@ def balance(customer) -> int:
 def test_pending_processing_is_retry_later_and_the_same_request_id_records_once(customer):
     faults.set_faults(upstreams=["sessionm-pos"], deferred_rate=1.0)
 
-    with pytest.raises(LoyaltyUnavailable):
+    with pytest.raises(TransactionPending) as caught:
         transaction_record(customer=customer, lines=LINES, idempotency_key="till-7-order-42")
+    # A 503 (Retry-After) with its own code, never a "bad gateway".
+    assert isinstance(caught.value, LoyaltyUnavailable) and caught.value.status == 503
+    assert caught.value.code == "transaction_pending"
     assert balance(customer) == 100  # nothing recorded while "pending"
 
     faults.clear_faults()
