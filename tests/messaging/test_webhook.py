@@ -203,7 +203,7 @@ def test_a_bad_signature_is_a_401_and_records_nothing(tamper):
 
 def test_a_replay_with_a_fresh_timestamp_does_not_verify():
     payload = json.dumps(event(user_id="u-1", data=offer_issued_data())).encode()
-    old = _stale(-10 * 60)
+    old = _stale(-10 * 60)()
     captured = webhook_signature(secret=settings.SESSIONM_WEBHOOK_SECRET, timestamp=old, body=payload)
 
     response = post(None, raw=payload, signature=captured)  # the current timestamp, the old signature
