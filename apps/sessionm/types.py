@@ -198,6 +198,8 @@ class TimelinePage:
             type_id, slug = wire.text(entry.get("id")), wire.text(entry.get("slug"))
             if type_id and slug:
                 kinds[type_id] = slug
+        if "result" not in data:
+            raise KeyError("result")
         raw = wire.items(data.get("result"))
         events = [TimelineEvent.from_wire(event, kinds=kinds) for event in raw]
         # SessionM promises no order: sort by time (stable, so equal times keep SessionM's order).

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from apps.sessionm.errors import SessionMNotFound, SessionMRejected
+from apps.sessionm.errors import SessionMBadResponse, SessionMNotFound, SessionMRejected
 from apps.sessionm.routes import ROUTES
 from apps.sessionm.types import SessionMUser
 
@@ -381,3 +381,10 @@ def test_claim_promo_code(client, mock):
     assert_core_call(mock.calls[0], "POST", url)
     assert sent_json(mock.calls[0]) == {"promo_code": {"code": "TUESDAY20"}}
     assert (claim.code, claim.offer_id, claim.user_offer_id) == ("TUESDAY20", "o-20off", "uo-41")
+
+
+def test_a_timeline_answer_without_its_result_is_a_bad_response(client, mock):
+    mock.get(TIMELINE, json={"status": "ok", "count": 0})
+
+    with pytest.raises(SessionMBadResponse):
+        client.get_timeline(USER_ID, view="END_USER_MEMBER_STATEMENT", count=20)
