@@ -262,8 +262,18 @@ SESSIONM_EXTERNAL_ID_TYPE = env.str("SESSIONM_EXTERNAL_ID_TYPE", default="fancyf
 # (connect, read) seconds. Reads are short so a slow SessionM never pins a request thread for long.
 SESSIONM_TIMEOUT = (env.float("SESSIONM_CONNECT_TIMEOUT", default=2.0), env.float("SESSIONM_READ_TIMEOUT", default=5.0))
 SESSIONM_RETRIES = env.int("SESSIONM_RETRIES", default=2)
-# Shared secret of the SessionM outbound webhook (HMAC-SHA256 of the body).
+# How SessionM's outbound webhook authenticates. SessionM publishes no signing scheme: its team builds each
+# webhook to the partner's needs, so this is what was agreed with them (README "SessionM webhook"):
+#   hmac   - X-SessionM-Timestamp + X-SessionM-Signature: sha256=HMAC(secret, "<timestamp>.<body>")
+#   bearer - Authorization: Bearer <secret>
+#   basic  - Authorization: Basic base64(<SESSIONM_WEBHOOK_USERNAME>:<secret>)
+#   header - <SESSIONM_WEBHOOK_HEADER>: <secret>
+SESSIONM_WEBHOOK_AUTH = env.str("SESSIONM_WEBHOOK_AUTH", default="hmac").strip().lower()
+if SESSIONM_WEBHOOK_AUTH not in ("hmac", "bearer", "basic", "header"):
+    raise ImproperlyConfigured("SESSIONM_WEBHOOK_AUTH must be one of: hmac, bearer, basic, header")
 SESSIONM_WEBHOOK_SECRET = _upstream("SESSIONM_WEBHOOK_SECRET", "sandbox-webhook-secret")
+SESSIONM_WEBHOOK_USERNAME = env.str("SESSIONM_WEBHOOK_USERNAME", default="sessionm")
+SESSIONM_WEBHOOK_HEADER = env.str("SESSIONM_WEBHOOK_HEADER", default="X-SessionM-Webhook-Token")
 
 # --- Upstreams: Braze --------------------------------------------------------------------------------------
 BRAZE_REST_URL = _upstream("BRAZE_REST_URL", f"{SANDBOX_URL}/braze")

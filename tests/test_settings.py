@@ -94,3 +94,10 @@ def test_secrets_are_not_echoed_in_the_error():
     assert result.returncode != 0
     assert "BRAZE_API_KEY" in result.stderr
     assert secret not in result.stderr
+
+
+def test_the_webhook_auth_scheme_must_be_one_we_check():
+    result = load_settings({**PRODUCTION_ENV, "SESSIONM_WEBHOOK_AUTH": "jwt"})
+    assert result.returncode != 0
+    assert "SESSIONM_WEBHOOK_AUTH must be one of: hmac, bearer, basic, header" in result.stderr
+    assert load_settings({**PRODUCTION_ENV, "SESSIONM_WEBHOOK_AUTH": "Bearer"}).returncode == 0

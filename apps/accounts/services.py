@@ -321,12 +321,14 @@ def _sessionm_id_by_external_id(*, external_id: str) -> str | None:
 
 
 def _sessionm_profile_delete(*, sessionm_user_id: str) -> None:
+    """SessionM forgets a customer through a Data Privacy request it carries out itself
+    (https://docs.sessionm.com/developer/APIs/Core/Customers/customers_data_privacy.htm)."""
     try:
-        get_sessionm_client().delete_user(sessionm_user_id)
+        get_sessionm_client().request_forget(sessionm_user_id)
     except SessionMNotFound:
-        pass  # deleted by an earlier attempt
+        pass  # forgotten after an earlier attempt
     except SessionMError as exc:
-        logger.warning("forget: sessionm delete failed: %s", exc.__class__.__name__)
+        logger.warning("forget: sessionm forget request failed: %s", exc.__class__.__name__)
         raise LoyaltyUnavailable() from exc
 
 

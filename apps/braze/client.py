@@ -34,7 +34,7 @@ from .routes import (
     MAX_TRIGGER_PROPERTIES_BYTES,
     ROUTES,
 )
-from .types import RateLimit, Recipient, TrackResult, TriggerResult
+from .types import DeleteResult, RateLimit, Recipient, TrackResult, TriggerResult
 
 logger = logging.getLogger(__name__)
 
@@ -132,11 +132,17 @@ class BrazeClient:
         events: Iterable[dict] = (),
         purchases: Iterable[dict] = (),
     ) -> TrackResult:
-        """Record attributes, events and purchases (each list at most 75 objects). Never retried: Braze does not
-        deduplicate events, so a repeat after a lost answer would count them twice."""
+        """Record attributes, events and purchases (at most 75 objects in all three lists together). Never
+        retried: Braze does not deduplicate events, so a repeat after a lost answer would count them twice."""
         arrays = {"attributes": list(attributes), "events": list(events), "purchases": list(purchases)}
         for name, objects in arrays.items():
             _check_track_objects(name, objects)
+        total = sum(len(objects) for objects in arrays.values())
+        if total > MAX_TRACK_OBJECTS:
+            raise ValueError(
+                f"Braze takes at most {MAX_TRACK_OBJECTS} objects per users/track call (attributes, events and "
+                f"purchases combined), got {total}"
+            )
         if not any(arrays.values()):
             raise ValueError("track_users needs at least one attribute, event or purchase object")
         body = {name: objects for name, objects in arrays.items() if objects}
@@ -147,10 +153,12 @@ class BrazeClient:
             purchases_processed=self._count(data, "purchases_processed", rate_limit),
             errors=_errors(data),
             rate_limit=rate_limit,
+            queued=_queued(data),
         )
 
-    def delete_users(self, external_ids: list[str]) -> int:
-        """Delete Braze profiles (asynchronous and irreversible at Braze). Returns the number Braze reports."""
+    def delete_users(self, external_ids: list[str]) -> DeleteResult:
+        """Delete Braze profiles (asynchronous and irreversible at Braze). Ids Braze has no profile for come
+        back in `invalid_user_ids`: nothing to delete, not a failure."""
         ids = list(external_ids)
         if not ids:
             raise ValueError("delete_users needs at least one external id")
@@ -159,7 +167,12 @@ class BrazeClient:
         if not all(isinstance(external_id, str) and external_id for external_id in ids):
             raise ValueError("every external id must be a non-empty string")
         data, rate_limit = self._call("users_delete", {"external_ids": ids})
-        return self._count(data, "deleted", rate_limit)
+        invalid = data.get("invalid_user_ids") or []
+        return DeleteResult(
+            deleted=self._count(data, "deleted", rate_limit),
+            invalid_user_ids=invalid if isinstance(invalid, list) else [invalid],
+            queued=_queued(data),
+        )
 
     # --- Plumbing ------------------------------------------------------------------------------------------
 
@@ -191,7 +204,10 @@ class BrazeClient:
             # E.g. a paused or archived Canvas: Braze answers 201 and sends nothing.
             logger.warning("braze %s accepted with a notice: %s", route_name, data["notice"])
         return TriggerResult(
-            dispatch_id=str(data.get("dispatch_id") or ""), errors=_errors(data), rate_limit=rate_limit
+            dispatch_id=str(data.get("dispatch_id") or ""),
+            errors=_errors(data),
+            rate_limit=rate_limit,
+            queued=_queued(data),
         )
 
     def _call(self, route_name: str, body: dict[str, Any]) -> tuple[dict[str, Any], RateLimit | None]:
@@ -250,6 +266,10 @@ def _read(response: requests.Response, *, label: str, rate_limit: RateLimit | No
     if 200 <= status < 300:
         if isinstance(body, dict) and body.get("message") == "success":
             return body
+        # During maintenance Braze answers 202 {"message":"queued"}: received and queued, processed later
+        # (https://braze.com/docs/api/errors). A success: retrying it would send the message twice.
+        if status == 202 and isinstance(body, dict) and body.get("message") == "queued":
+            return {**body, _QUEUED: True}
         raise BrazeBadResponse(
             f"{label}: HTTP {status} without Braze's success envelope", status_code=status, rate_limit=rate_limit
         )
@@ -280,6 +300,13 @@ def _read(response: requests.Response, *, label: str, rate_limit: RateLimit | No
             rate_limit=rate_limit,
         )
     raise BrazeBadResponse(f"{label}: unexpected HTTP {status}", status_code=status, rate_limit=rate_limit)
+
+
+_QUEUED = "__queued__"  # marks a 202 "queued" body for _queued(); never sent anywhere
+
+
+def _queued(data: dict[str, Any]) -> bool:
+    return bool(data.get(_QUEUED))
 
 
 def _check_recipients(recipients: list[Recipient]) -> None:

@@ -1,7 +1,14 @@
-"""Every Braze REST path the BFF calls, in one table shared by the client and the sandbox
-(shared/specs/braze.md)."""
+"""Every Braze REST path the BFF calls, in one table shared by the client and the sandbox, each with the page
+it follows (shared/specs/braze.md summarises them)."""
 
 from dataclasses import dataclass
+
+DOC_ERRORS = "https://braze.com/docs/api/errors"  # 201 success, 202 {"message":"queued"} during maintenance
+DOC_LIMITS = "https://braze.com/docs/api/api_limits"
+DOC_CAMPAIGN_TRIGGER = "https://braze.com/docs/api/endpoints/messaging/send_messages/post_send_triggered_campaigns"
+DOC_CANVAS_TRIGGER = "https://braze.com/docs/api/endpoints/messaging/send_messages/post_send_triggered_canvases"
+DOC_USERS_TRACK = "https://braze.com/docs/api/endpoints/user_data/post_user_track"
+DOC_USERS_DELETE = "https://braze.com/docs/api/endpoints/user_data/post_user_delete"
 
 
 @dataclass(frozen=True)
@@ -9,20 +16,23 @@ class Route:
     name: str
     method: str
     path: str
+    doc: str
 
 
 ROUTES: dict[str, Route] = {
     route.name: route
     for route in (
-        Route("campaign_trigger", "POST", "/campaigns/trigger/send"),
-        Route("canvas_trigger", "POST", "/canvas/trigger/send"),
-        Route("users_track", "POST", "/users/track"),
-        Route("users_delete", "POST", "/users/delete"),
+        Route("campaign_trigger", "POST", "/campaigns/trigger/send", DOC_CAMPAIGN_TRIGGER),
+        Route("canvas_trigger", "POST", "/canvas/trigger/send", DOC_CANVAS_TRIGGER),
+        # Its own rate limit (3,000 per 3 s) and at most 75 objects combined per call (DOC_LIMITS).
+        Route("users_track", "POST", "/users/track", DOC_USERS_TRACK),
+        # Up to 50 ids; ids without a profile come back under invalid_user_ids.
+        Route("users_delete", "POST", "/users/delete", DOC_USERS_DELETE),
     )
 }
 
-# Braze limits the client enforces before sending and the sandbox enforces on receipt.
+# Braze limits the client enforces before sending and the sandbox enforces on receipt (DOC_LIMITS, route pages).
 MAX_RECIPIENTS_PER_TRIGGER = 50
-MAX_TRACK_OBJECTS = 75
+MAX_TRACK_OBJECTS = 75  # attributes + events + purchases of one call, combined
 MAX_DELETE_IDS = 50
 MAX_TRIGGER_PROPERTIES_BYTES = 50 * 1024

@@ -55,6 +55,9 @@ class TriggerResult:
     dispatch_id: str
     errors: list
     rate_limit: RateLimit | None
+    # Braze answered 202 {"message":"queued"} (maintenance): it has the call and will process it later. A
+    # success all the same: sending again would send twice (https://braze.com/docs/api/errors).
+    queued: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,3 +67,11 @@ class TrackResult:
     purchases_processed: int
     errors: list
     rate_limit: RateLimit | None
+    queued: bool = False  # see TriggerResult.queued; the *_processed counts are then 0
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    deleted: int
+    invalid_user_ids: list  # ids Braze knew no profile for: nothing to delete, not an error
+    queued: bool = False

@@ -1,5 +1,6 @@
-"""The activity log's opaque cursor: SessionM's `since` event id, signed and bound to the customer, so a
-client can only hand back a cursor we gave it, and only for its own log."""
+"""The activity log's opaque cursor: where the previous page ended ("<timestamp>|<events of that second
+shown>", see loyalty.selectors.activity_get), signed and bound to the customer, so a client can only hand
+back a cursor we gave it, and only for its own log."""
 
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,7 @@ def activity_cursor(*, customer_pk: int, since: str) -> str:
 
 
 def activity_since(*, customer_pk: int, cursor: str) -> str:
-    """The `since` event id a cursor stands for; InvalidInput when the cursor is not one we gave this customer."""
+    """The position a cursor stands for; InvalidInput when the cursor is not one we gave this customer."""
     try:
         since = signing.loads(cursor, salt=f"{_SALT}:{customer_pk}")
     except signing.BadSignature:

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.api.errors import ApiError, Conflict, LoyaltyBadGateway, Unprocessable
+from apps.api.errors import ApiError, Conflict, LoyaltyBadGateway, LoyaltyUnavailable, Unprocessable
 from apps.api.exceptions import upstream_to_api_error
 from apps.sessionm.errors import (
     PROMO_CODE_ALREADY_CLAIMED,
@@ -15,6 +15,7 @@ from apps.sessionm.errors import (
     SessionMInsufficientPoints,
     SessionMNotFound,
     SessionMOfferNotRedeemable,
+    SessionMPendingProcessing,
     SessionMPromoCodeInvalid,
     SessionMRejected,
     SessionMValidationError,
@@ -56,6 +57,14 @@ class LoyaltyRejected(Unprocessable):
     default_message = _("The loyalty program could not accept this request.")
 
 
+class TransactionPending(LoyaltyUnavailable):
+    """Cloud POS is still processing the first call of this request: send the same request again (same
+    idempotency key, so the same POS request_id) in a moment; a new one would record the purchase twice."""
+
+    code = "transaction_pending"
+    default_message = _("This purchase is still being processed. Send the same request again in a moment.")
+
+
 @contextmanager
 def sessionm_errors(*, not_found: ApiError | None = None):
     """Translate SessionM failures raised inside the block: refusals into the customer-facing errors above,
@@ -87,5 +96,7 @@ def sessionm_errors(*, not_found: ApiError | None = None):
         raise LoyaltyRejected(details=dict(exc.field_errors)) from exc
     except SessionMRejected as exc:
         raise LoyaltyRejected(details={"reason": exc.code}) from exc
+    except SessionMPendingProcessing as exc:
+        raise TransactionPending() from exc
     except UpstreamError as exc:
         raise upstream_to_api_error(exc) from exc

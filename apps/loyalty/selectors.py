@@ -3,15 +3,16 @@ language, one page at a time; SessionM stays the system of record (nothing here 
 wallet read keeps the BFF's wallet ledger current: apps.messaging.ledger)."""
 
 import logging
+from datetime import UTC, datetime
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.accounts.languages import culture_for
 from apps.api.pagination import UpstreamPage
 from apps.messaging.ledger import wallet_items_sync
+from apps.messaging.selectors import wallet_item_titles
 from apps.sessionm import get_sessionm_client
-from apps.sessionm.errors import SessionMValidationError
 from apps.sessionm.types import SessionMUser
 from apps.upstream.errors import UpstreamError
 
@@ -19,6 +20,7 @@ from .catalogue import catalogue_page
 from .cursors import activity_cursor, activity_since, invalid_cursor
 from .errors import sessionm_errors
 from .fanout import fan_out, outcome
+from .labels import program_name
 from .types import (
     ActivityEntry,
     ActivityPage,
@@ -35,6 +37,9 @@ from .types import (
 
 logger = logging.getLogger(__name__)
 
+# The activity log reads at most this many events (SessionM's timeline pages hold up to 1,000).
+ACTIVITY_MAX_EVENTS = 3000
+_BEGINNING = datetime.min.replace(tzinfo=UTC)
 HOME_WALLET_ITEMS = 3
 HOME_CAMPAIGNS = 3
 
@@ -144,6 +149,11 @@ def points_get(*, customer) -> PointsStatus:
     """Balances per account and the tier with progress to the next one: SessionM's heavy "user with
     incentives" call, made by this screen only."""
     user = get_sessionm_client().get_user(customer.sessionm_user_id, expand_incentives=True)
+    with translation.override(customer.language):
+        return _points_status(user)
+
+
+def _points_status(user: SessionMUser) -> PointsStatus:
     balances = user.point_account_balances
     accounts = () if balances is None else balances.accounts
     return PointsStatus(
@@ -153,7 +163,7 @@ def points_get(*, customer) -> PointsStatus:
         accounts=tuple(
             PointAccountBalance(
                 id=account.point_account_id,
-                name=account.account_name or "",
+                name=program_name(account.account_name) or "",
                 available=account.available_balance,
                 lifetime=account.life_time_value,
             )
@@ -178,11 +188,13 @@ def _tier_status(user: SessionMUser) -> TierStatus | None:
         # No tier table: SessionM's next_tier_points is the threshold of a tier it does not name.
         next_name, threshold = None, user.next_tier_points
     else:
-        return TierStatus(name=user.tier, points=points, next_name=None, points_to_next=None, progress_percent=100)
+        return TierStatus(
+            name=program_name(user.tier), points=points, next_name=None, points_to_next=None, progress_percent=100
+        )
     return TierStatus(
-        name=user.tier,
+        name=program_name(user.tier),
         points=points,
-        next_name=next_name,
+        next_name=program_name(next_name),
         points_to_next=threshold - points,
         progress_percent=(points - floor) * 100 // (threshold - floor),
     )
@@ -194,8 +206,10 @@ def points_history_get(*, customer, page: int, page_size: int) -> UpstreamPage:
     entries = get_sessionm_client().get_point_audit_log(
         customer.sessionm_user_id, skip=(page - 1) * page_size, take=page_size
     )
+    with translation.override(customer.language):
+        results = [PointHistoryEntry.from_audit_entry(entry) for entry in entries]
     return UpstreamPage(
-        results=[PointHistoryEntry.from_audit_entry(entry) for entry in entries],
+        results=results,
         page=page,
         page_size=page_size,
         has_next=len(entries) >= page_size,
@@ -205,20 +219,55 @@ def points_history_get(*, customer, page: int, page_size: int) -> UpstreamPage:
 @sessionm_errors()
 def activity_get(*, customer, page_size: int, cursor: str | None = None) -> ActivityPage:
     """One page of the activity log (SessionM's timeline), newest first. `cursor` is the `next_cursor` of the
-    previous page; InvalidInput when it is not one we issued to this customer."""
-    since = None if cursor is None else activity_since(customer_pk=customer.pk, cursor=cursor)
-    try:
-        timeline = get_sessionm_client().get_timeline(
-            customer.sessionm_user_id, view=settings.SESSIONM_TIMELINE_VIEW, count=page_size, since=since
-        )
-    except SessionMValidationError as exc:
-        if since is None:
-            raise
-        # The event the cursor points at is gone from SessionM's timeline: the cursor is stale.
-        raise invalid_cursor() from exc
-    return ActivityPage(
-        results=tuple(ActivityEntry.from_timeline_event(event) for event in timeline.events),
-        next_cursor=None
-        if timeline.next_cursor is None
-        else activity_cursor(customer_pk=customer.pk, since=timeline.next_cursor),
+    previous page; InvalidInput when it is not one we issued to this customer.
+
+    SessionM's timeline pages forward in time only (`since` = a timestamp, later events) and promises no event
+    id, so the log is read whole (up to ACTIVITY_MAX_EVENTS, in pages of 1,000) and paged here. The cursor is
+    the last shown event's time and how many events of that same second were shown: events that arrive later
+    are newer and never shift an older page."""
+    before, shown_at_before = (None, 0) if cursor is None else _activity_position(customer=customer, cursor=cursor)
+    events = get_sessionm_client().get_timeline_events(
+        customer.sessionm_user_id, view=settings.SESSIONM_TIMELINE_VIEW, max_events=ACTIVITY_MAX_EVENTS
     )
+    newest = list(reversed(events))
+    start = 0
+    if before is not None:
+        start = next((index for index, event in enumerate(newest) if _at(event) <= before), len(newest))
+        start += shown_at_before
+        if start > len(newest):
+            raise invalid_cursor()
+    page = newest[start : start + page_size]
+    next_cursor = None
+    if start + page_size < len(newest) and page:
+        last_at = _at(page[-1])
+        first_of_second = next(index for index, event in enumerate(newest) if _at(event) == last_at)
+        next_cursor = activity_cursor(
+            customer_pk=customer.pk, since=f"{last_at.isoformat()}|{start + len(page) - first_of_second}"
+        )
+    # Labels in the customer's language, as SessionM's own texts are asked for in it; an offer is named
+    # when the wallet ledger has its name in that language.
+    names = wallet_item_titles(
+        customer=customer,
+        user_offer_ids=[event.user_offer_id for event in page if event.user_offer_id],
+        culture=culture_for(customer.language),
+    )
+    with translation.override(customer.language):
+        results = tuple(
+            ActivityEntry.from_timeline_event(event, offer_name=names.get(event.user_offer_id or "")) for event in page
+        )
+    return ActivityPage(results=results, next_cursor=next_cursor)
+
+
+def _at(event) -> datetime:
+    return event.timestamp or _BEGINNING
+
+
+def _activity_position(*, customer, cursor: str) -> tuple[datetime, int]:
+    at, _sep, shown = activity_since(customer_pk=customer.pk, cursor=cursor).partition("|")
+    try:
+        moment, count = datetime.fromisoformat(at), int(shown)
+    except ValueError as exc:
+        raise invalid_cursor() from exc
+    if moment.tzinfo is None or count < 0:
+        raise invalid_cursor()
+    return moment, count

@@ -145,16 +145,17 @@ class PointHistoryEntrySerializer(serializers.Serializer):
     points = serializers.IntegerField(help_text="Signed: earned > 0, spent or expired < 0.")
     expired = serializers.IntegerField()
     kind = serializers.CharField(allow_null=True)
-    source = serializers.CharField(allow_null=True)
+    source = serializers.CharField(allow_null=True, help_text="SessionM's point source name, as SessionM words it.")
+    label = serializers.CharField(help_text="What the entry is, in the customer's language.")
     account = serializers.CharField(allow_null=True)
     transaction_id = serializers.CharField(allow_null=True)
 
 
 class ActivityEntrySerializer(serializers.Serializer):
-    id = serializers.CharField()
+    id = serializers.CharField(allow_null=True, help_text="SessionM's event id, when it gives one.")
     occurred_at = serializers.DateTimeField(allow_null=True)
-    kind = serializers.CharField(allow_null=True)
-    title = serializers.CharField()
+    kind = serializers.CharField(allow_null=True, help_text="The event type's slug.")
+    title = serializers.CharField(help_text="In the customer's language for the kinds the BFF knows.")
     points = serializers.IntegerField(allow_null=True)
     amount = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
     offer_id = serializers.CharField(allow_null=True)
@@ -178,8 +179,15 @@ class RedemptionSerializer(serializers.Serializer):
     redeemed_at = serializers.DateTimeField()
 
 
+class PurchasedItemSerializer(WalletItemSerializer):
+    id = serializers.CharField(
+        allow_null=True,
+        help_text="The user_offer_id; null when SessionM's answer did not name it yet (the wallet shows it).",
+    )
+
+
 class PurchaseSerializer(serializers.Serializer):
-    wallet_item = WalletItemSerializer(source="item")
+    wallet_item = PurchasedItemSerializer(source="item")
     points_spent = serializers.IntegerField()
     available_points = serializers.IntegerField(allow_null=True)
 

@@ -1,7 +1,9 @@
 """Writes of the loyalty screens: each changes loyalty state on SessionM (the system of record) for the
 customer, after checking what SessionM cannot check for us, and answers what changed."""
 
+import logging
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,10 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.languages import culture_for
-from apps.api.errors import NotFound
+from apps.api.errors import LoyaltyUnavailable, NotFound
 from apps.messaging.ledger import OfferFacts, wallet_item_mark, wallet_item_record, wallet_items_discover_later
 from apps.messaging.models import WalletItemSource, WalletItemState
+from apps.messaging.selectors import wallet_item_ids
 from apps.sessionm import get_sessionm_client
+from apps.sessionm.errors import SessionMError
 
 from .catalogue import catalogue_offer
 from .errors import OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvalid, sessionm_errors
@@ -27,14 +31,17 @@ from .types import (
     WalletItem,
 )
 
+logger = logging.getLogger(__name__)
+
 TRANSACTION_CHANNEL = "MOBILE"
 # Fixed namespace of the POS ids derived from an Idempotency-Key: the same key always names the same request.
 _POS_ID_NAMESPACE = uuid.UUID("6f3c1f9e-2b1a-4c55-8a57-f4a2c0ffee42")
 # Wallet pages read while checking that an offer is the customer's, at most (100 offers each).
 _WALLET_LOOKUP_PAGE_SIZE = 100
 _WALLET_LOOKUP_MAX_PAGES = 10
-# Recent activity searched for an offer that has left the wallet, at most.
-_HISTORY_LOOKUP_EVENTS = 200
+# Activity searched for an offer that has left the wallet: the events of this recent window, at most so many.
+_HISTORY_LOOKUP_WINDOW = timedelta(days=400)
+_HISTORY_LOOKUP_EVENTS = 1000
 
 
 @sessionm_errors()
@@ -80,10 +87,14 @@ def _wallet_item(*, customer, user_offer_id: str) -> WalletItem | None:
 
 def _in_history(*, customer, user_offer_id: str) -> bool:
     """Whether the customer's recent activity names this offer (SessionM logs every offer it issues)."""
-    timeline = get_sessionm_client().get_timeline(
-        customer.sessionm_user_id, view=settings.SESSIONM_TIMELINE_VIEW, count=_HISTORY_LOOKUP_EVENTS
+    # `since` asks SessionM for the events after a moment: the recent window, not the whole history.
+    events = get_sessionm_client().get_timeline_events(
+        customer.sessionm_user_id,
+        view=settings.SESSIONM_TIMELINE_VIEW,
+        since=timezone.now() - _HISTORY_LOOKUP_WINDOW,
+        max_events=_HISTORY_LOOKUP_EVENTS,
     )
-    return any(event.user_offer_id == user_offer_id for event in timeline.events)
+    return any(event.user_offer_id == user_offer_id for event in events)
 
 
 @sessionm_errors()
@@ -95,16 +106,23 @@ def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
     offer = catalogue_offer(sessionm_user_id=customer.sessionm_user_id, culture=culture, offer_id=offer_id)
     if offer is None or offer.reward_store_id is None:
         raise not_found
+    client = get_sessionm_client()
+    accounts = _spend_accounts(customer=customer, reward_store_id=offer.reward_store_id)
+    started = timezone.now()
     with sessionm_errors(not_found=not_found):
-        purchase = get_sessionm_client().purchase_offer(
+        purchase = client.purchase_offer(
             user_id=customer.sessionm_user_id,
             reward_store_id=offer.reward_store_id,
             reward_store_offer_id=offer.reward_store_offer_id,
+            point_account_ids=accounts,
             culture=culture,
         )
+    offer_id_bought = purchase.offer_id or offer.root_offer_id
+    # From here on the points are spent: nothing may turn this into an error for the customer.
+    user_offer_id = purchase.user_offer_id or _bought_user_offer_id(customer=customer, offer_id=offer_id_bought)
     item = WalletItem(
-        id=purchase.user_offer_id,
-        offer_id=purchase.offer_id or offer.root_offer_id,
+        id=user_offer_id,
+        offer_id=offer_id_bought,
         name=offer.title or "",
         description=offer.description or "",
         terms=offer.terms or "",
@@ -112,25 +130,64 @@ def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
         expires_at=None,  # set by SessionM on issue; the wallet shows it
         redeemable=True,
     )
-    # The wallet ledger: the offer-issued message and the expiry reminder follow from it.
-    wallet_item_record(
-        customer=customer,
-        offer=OfferFacts(
-            user_offer_id=purchase.user_offer_id,
-            offer_id=item.offer_id,
-            name=offer.title,
-            description=offer.description,
-            terms=offer.terms,
-            image_url=offer.image_url,
-            pos_discount_id=offer.pos_discount_id,
-        ),
-        source=WalletItemSource.PURCHASE,
-    )
+    if user_offer_id is None:
+        # SessionM's answer did not name the new offer and the wallet did not show it yet: the ledger
+        # (offer-issued message, expiry reminder) finds it a little later.
+        logger.warning("reward purchase: answer without a user offer id; discovering it later")
+        wallet_items_discover_later(customer=customer, since=started, source=WalletItemSource.PURCHASE)
+    else:
+        # The wallet ledger: the offer-issued message and the expiry reminder follow from it.
+        wallet_item_record(
+            customer=customer,
+            offer=OfferFacts(
+                user_offer_id=user_offer_id,
+                offer_id=item.offer_id,
+                name=offer.title,
+                description=offer.description,
+                terms=offer.terms,
+                image_url=offer.image_url,
+                pos_discount_id=offer.pos_discount_id,
+            ),
+            source=WalletItemSource.PURCHASE,
+        )
     return RewardPurchase(
         item=item,
         points_spent=offer.price if purchase.points_spent is None else purchase.points_spent,
         available_points=purchase.available_points,
     )
+
+
+def _spend_accounts(*, customer, reward_store_id: str) -> list[str]:
+    """The point account(s) a purchase spends from, which SessionM requires: the reward store's own, else
+    the customer's accounts from all_balances, as SessionM's purchase page advises."""
+    client = get_sessionm_client()
+    for store in client.get_reward_stores(customer.sessionm_user_id):
+        if store.id == reward_store_id and store.point_account_id:
+            return [store.point_account_id]
+    balances = client.get_point_balances(customer.sessionm_user_id)
+    accounts = [account.point_account_id for account in balances.accounts if account.point_account_id]
+    if not accounts:
+        raise LoyaltyUnavailable()
+    return accounts
+
+
+def _bought_user_offer_id(*, customer, offer_id: str | None) -> str | None:
+    """The newest issued wallet offer of `offer_id` that the ledger does not know yet, or None (any failure
+    reads as None: the purchase already happened)."""
+    if offer_id is None:
+        return None
+    try:
+        page = get_sessionm_client().get_user_offers(
+            customer.sessionm_user_id, culture=culture_for(customer.language), take=_WALLET_LOOKUP_PAGE_SIZE
+        )
+    except SessionMError as exc:
+        logger.warning("reward purchase: wallet lookup failed: %s", exc.__class__.__name__)
+        return None
+    matching = [o for o in page.offers if o.offer_id == offer_id]
+    known = wallet_item_ids(customer=customer, user_offer_ids=[o.user_offer_id for o in matching])
+    candidates = [o for o in matching if o.user_offer_id not in known]
+    candidates.sort(key=lambda o: o.start_date or timezone.now(), reverse=True)
+    return candidates[0].user_offer_id if candidates else None
 
 
 @sessionm_errors()

@@ -7,12 +7,14 @@ from decimal import Decimal
 
 from apps.sessionm.types import Campaign, PointAuditEntry, RewardStoreOffer, TimelineEvent, UserOffer
 
+from .labels import activity_title, point_history_label, program_name
+
 
 @dataclass(frozen=True)
 class WalletItem:
     """An issued offer, "Ready to Redeem"."""
 
-    id: str  # the user_offer_id
+    id: str | None  # the user_offer_id (None only for a just-bought offer SessionM did not name yet)
     offer_id: str | None
     name: str
     description: str
@@ -144,7 +146,8 @@ class PointHistoryEntry:
     points: int  # signed: earned > 0, spent < 0
     expired: int
     kind: str | None  # SessionM's modification_type
-    source: str | None
+    source: str | None  # SessionM's point_source_name, as SessionM words it
+    label: str  # what the entry is, in the customer's language (apps.loyalty.labels)
     account: str | None
     transaction_id: str | None
 
@@ -157,14 +160,15 @@ class PointHistoryEntry:
             expired=entry.amount_expired,
             kind=entry.modification_type,
             source=entry.point_source_name,
-            account=entry.account_name,
+            label=point_history_label(entry),
+            account=program_name(entry.account_name),
             transaction_id=entry.transaction_id,
         )
 
 
 @dataclass(frozen=True)
 class ActivityEntry:
-    id: str
+    id: str | None  # SessionM does not promise one
     occurred_at: datetime | None
     kind: str | None
     title: str
@@ -174,12 +178,12 @@ class ActivityEntry:
     user_offer_id: str | None
 
     @classmethod
-    def from_timeline_event(cls, event: TimelineEvent) -> "ActivityEntry":
+    def from_timeline_event(cls, event: TimelineEvent, *, offer_name: str | None = None) -> "ActivityEntry":
         return cls(
             id=event.id,
             occurred_at=event.timestamp,
             kind=event.kind,
-            title=event.title or "",
+            title=activity_title(event, offer_name=offer_name),
             points=event.points,
             amount=event.amount,
             offer_id=event.offer_id,

@@ -74,11 +74,14 @@ class BrazeWalletApi(APIView):
     @extend_schema(
         operation_id="braze_wallet_get",
         tags=["integrations"],
-        summary="Lean wallet for Braze Connected Content",
+        summary="Wallet for Braze Connected Content, in SessionM's get_user_offers shape",
         description=(
-            "Points and issued offers of one customer, for a message Braze is rendering. `user_id` is the SessionM "
-            "user id (Braze's external id). Answers within about 1.2 s; every body has `ok`, false on errors so a "
-            "template can `abort_message()`. Successful answers may be cached for 5 minutes per URL."
+            "Points and every issued offer of one customer, for a message Braze is rendering, shaped like SessionM's "
+            "`get_user_offers` so templates from Braze's SessionM partner page work unchanged "
+            "(`{{wallet.payload.available_points}}`, `wallet.payload.user_offers`). `user_id` is the SessionM user "
+            "id (Braze's external id); `culture` a culture or language, one we do not speak falling back to the "
+            "customer's. Every body has `ok`, false on errors so a template can `abort_message()`. Successful "
+            "answers may be cached for 5 minutes per URL."
         ),
         parameters=[BrazeWalletQuerySerializer],
         responses={

@@ -1,6 +1,10 @@
-"""Braze Connected Content: the lean wallet a message template fetches at send time.
+"""Braze Connected Content: the wallet a message template fetches at send time.
 
 Braze calls GET /integrations/braze/wallet/{user_id} with HTTP Basic credentials while it renders a message.
+The answer has the shape of SessionM's get_user_offers, which Braze's SessionM partner page templates
+read (https://braze.com/docs/partners/message_orchestration/channel_extensions/loyalty/sessionm):
+`{{wallet.payload.available_points}}`, `{% for offer in wallet.payload.user_offers %}` with `offer_id`, `name`,
+`description`, `redemption_end_date`, ... so a template copied from that page works against us unchanged.
 It waits at most 2 s and accepts at most 1 MB, caches a GET per URL, and may call the same URL several times
 for one recipient, so this read is small, bounded in time, and never writes anything.
 """
@@ -8,6 +12,7 @@ for one recipient, so this read is small, bounded in time, and never writes anyt
 import base64
 import binascii
 import hmac
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -19,15 +24,19 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from apps.accounts.languages import culture_for
 from apps.accounts.models import Customer, CustomerStatus
-from apps.api.errors import InvalidInput, NotFound
+from apps.api.errors import NotFound
 from apps.sessionm import SessionMClient, build_sessionm_client
 from apps.sessionm.errors import SessionMNotFound
 
 # Braze gives up after 2 s. One SessionM call, no retry, answered within 1.2 s at worst (connect + read),
 # leaves time for Braze's own network legs.
 SESSIONM_TIMEOUT = (0.2, 1.0)
-# Offers listed: what a message can show, and a body far below Braze's 1 MB (an offer is well under 2 KB).
-MAX_OFFERS = 20
+# Every issued offer is listed. Normally one read holds them all (the partner page's template asks for
+# take=1000); should SessionM answer fewer than it has, the next pages are read while time allows. The bound
+# keeps the body far below Braze's 1 MB (an offer is well under 2 KB).
+MAX_OFFERS = 300
+# Braze gives up after 2 s: no further page is asked for once this much of it is gone.
+PAGING_BUDGET_SECONDS = 0.6
 # Braze caches a Connected Content GET per URL; five minutes is its default and what a wallet can bear.
 CACHE_CONTROL = "max-age=300"
 
@@ -72,11 +81,21 @@ def connected_content_sessionm_client() -> SessionMClient:
 
 @dataclass(frozen=True)
 class BrazeWalletOffer:
+    """One `payload.user_offers[]` entry, under SessionM's names (`id` is the user offer id)."""
+
+    id: str
     user_offer_id: str
-    title: str
+    offer_id: str | None
+    name: str
     description: str
+    terms: str
+    pos_discount_id: str | None
+    offer_type: str | None
+    is_redeemable: bool
+    start_date: datetime | None
+    redemption_end_date: datetime | None
     image_url: str
-    expires_at: datetime | None
+    media: tuple[dict, ...]
 
 
 @dataclass(frozen=True)
@@ -85,13 +104,14 @@ class BrazeWallet:
     culture: str
     available_points: int
     total_points: int
-    offers: tuple[BrazeWalletOffer, ...]
-    offers_total: int  # issued offers in the wallet; `offers` lists at most MAX_OFFERS of them
+    user_offers: tuple[BrazeWalletOffer, ...]
+    total_records: int  # issued offers in the wallet (every one is listed, up to MAX_OFFERS)
 
 
 def culture_from_param(value: str | None) -> str | None:
     """A culture ("pt-BR") or a language ("pt", as Braze's {{${language}}} renders it) -> the SessionM culture
-    we speak for it; None when not given. InvalidInput for a language we do not speak."""
+    we speak for it; None when not given or when we do not speak it: the customer's language (else the
+    program's) is used then, because Braze renders an error answer as an empty string in the message."""
     value = (value or "").strip().replace("_", "-").lower()
     if not value:
         return None
@@ -103,16 +123,12 @@ def culture_from_param(value: str | None) -> str | None:
     for language in languages:
         if value.split("-")[0] == language.split("-")[0]:
             return culture_for(language)
-    raise InvalidInput(details={"culture": [f"Unknown culture {value!r}: use one of {_known_cultures()}."]})
-
-
-def _known_cultures() -> str:
-    return ", ".join(culture_for(language) for language, _name in settings.LANGUAGES)
+    return None
 
 
 def braze_wallet_get(*, user_id: str, culture: str | None = None) -> BrazeWallet:
-    """Points and the first MAX_OFFERS issued offers of the customer whose SessionM user id (= Braze external
-    id) is `user_id`, in `culture` or else the customer's language. Reads only: no ledger writes.
+    """Points and every issued offer of the customer whose SessionM user id (= Braze external id) is
+    `user_id`, in `culture` or else the customer's language. Reads only: no ledger writes.
 
     Raises NotFound for a user who is not an active customer (or whom SessionM does not know); SessionM
     failures propagate as upstream errors (the API answers 503/504/502).
@@ -121,8 +137,16 @@ def braze_wallet_get(*, user_id: str, culture: str | None = None) -> BrazeWallet
     if customer is None:
         raise NotFound(code="customer_not_found")
     culture = culture or culture_for(customer.language)
+    client = connected_content_sessionm_client()
+    offers = []
+    started = time.monotonic()
     try:
-        page = connected_content_sessionm_client().get_user_offers(user_id, culture=culture, skip=0, take=MAX_OFFERS)
+        while True:
+            page = client.get_user_offers(user_id, culture=culture, skip=len(offers), take=MAX_OFFERS - len(offers))
+            offers.extend(page.offers)
+            done = not page.offers or len(offers) >= min(page.total, MAX_OFFERS)
+            if done or time.monotonic() - started > PAGING_BUDGET_SECONDS:
+                break
     except SessionMNotFound as exc:
         raise NotFound(code="customer_not_found") from exc
     return BrazeWallet(
@@ -130,15 +154,23 @@ def braze_wallet_get(*, user_id: str, culture: str | None = None) -> BrazeWallet
         culture=culture,
         available_points=page.available_points,
         total_points=page.total_points,
-        offers=tuple(
+        user_offers=tuple(
             BrazeWalletOffer(
+                id=offer.user_offer_id,
                 user_offer_id=offer.user_offer_id,
-                title=offer.name or "",
+                offer_id=offer.offer_id,
+                name=offer.name or "",
                 description=offer.description or "",
+                terms=offer.terms or "",
+                pos_discount_id=offer.pos_discount_id,
+                offer_type=offer.offer_type,
+                is_redeemable=offer.is_redeemable,
+                start_date=offer.start_date,
+                redemption_end_date=offer.expires_at,
                 image_url=offer.image_url or "",
-                expires_at=offer.expires_at,
+                media=({"uri": offer.image_url},) if offer.image_url else (),
             )
-            for offer in page.offers[:MAX_OFFERS]
+            for offer in offers[:MAX_OFFERS]
         ),
-        offers_total=page.total,
+        total_records=page.total,
     )

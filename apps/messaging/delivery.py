@@ -208,6 +208,9 @@ def _send(client, batch: _Batch, *, clock, report: DeliveryReport) -> None:
         _count_retries(notifications, report)
     else:
         errors = json.dumps(result.errors, default=str)[:_ERROR_MAX_LENGTH] if result.errors else ""
+        if result.queued:
+            # Braze's maintenance answer: it has the call and sends later. Sent, as far as we are concerned.
+            errors = "Braze answered 202 queued (maintenance): it processes the send later"
         _mark_sent(notifications, dispatch_id=result.dispatch_id, started=started, finished=clock(), errors=errors)
         report.sent += len(notifications)
         _pace(result.rate_limit, clock=clock, report=report)

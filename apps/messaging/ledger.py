@@ -51,6 +51,13 @@ class OfferContext:
     campaign_name: str | None = None
     points_awarded: int | None = None  # points that came with it, and their account
     point_account_name: str | None = None
+    # From SessionM's webhook, as Braze's SessionM partner page names them.
+    campaign_runtime: dict | None = None  # e.g. {"start_date": ..., "end_date": ...}
+    campaign_custom_data: dict | None = None
+    triggering_event_data: dict | None = None
+
+
+_CONTEXT_DATA = ("campaign_runtime", "campaign_custom_data", "triggering_event_data")
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,7 @@ def wallet_item_record(
                     "campaign_name": context.campaign_name or "",
                     "points_awarded": context.points_awarded,
                     "point_account_name": context.point_account_name or "",
+                    **{name: getattr(context, name) or {} for name in _CONTEXT_DATA},
                 },
             )
             if item is not None:
@@ -175,7 +183,7 @@ def _update(item: WalletItem, *, fields: dict, culture: str, context: OfferConte
     if take_texts and item.culture != culture:
         item.culture = culture
         changed.add("culture")
-    for name in ("campaign_id", "campaign_name", "points_awarded", "point_account_name"):
+    for name in ("campaign_id", "campaign_name", "points_awarded", "point_account_name", *_CONTEXT_DATA):
         value = getattr(context, name)
         if value not in (None, "") and not getattr(item, name):
             setattr(item, name, value)

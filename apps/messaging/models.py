@@ -134,6 +134,12 @@ class WalletItem(models.Model):
     campaign_name = models.CharField(max_length=300, blank=True)
     points_awarded = models.PositiveIntegerField(null=True, blank=True)
     point_account_name = models.CharField(max_length=200, blank=True)
+    # What SessionM's webhook tells about the issuing campaign and the event that triggered it, passed on to
+    # the offer messages under the partner page's names (campaign runtime, campaign custom data, triggering
+    # event data). Empty when SessionM did not say.
+    campaign_runtime = models.JSONField(default=dict, blank=True)
+    campaign_custom_data = models.JSONField(default=dict, blank=True)
+    triggering_event_data = models.JSONField(default=dict, blank=True)
     reminder = models.OneToOneField(
         Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="wallet_item"
     )

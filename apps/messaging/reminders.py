@@ -97,6 +97,10 @@ def offer_message_properties(*, item: WalletItem, kind: str) -> dict:
         # "sessionm_": the loyalty campaign that issued the offer, not the Braze campaign sending the message.
         properties["sessionm_campaign_id"] = item.campaign_id
         properties["sessionm_campaign_name"] = item.campaign_name
+    # Braze's SessionM partner page: "campaign runtime", "campaign custom data", triggering event data.
+    for name in ("campaign_runtime", "campaign_custom_data", "triggering_event_data"):
+        if getattr(item, name):
+            properties[name] = getattr(item, name)
     return properties
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from django.db.models import Min
 
 from .delivery import STALE_CLAIM_AFTER
-from .models import Notification, NotificationStatus
+from .models import Notification, NotificationStatus, WalletItem
 
 
 def notification_next_run_at() -> datetime | None:
@@ -15,3 +15,20 @@ def notification_next_run_at() -> datetime | None:
     claimed = Notification.objects.filter(status=NotificationStatus.SENDING).aggregate(at=Min("claimed_at"))["at"]
     moments = [moment for moment in (pending, claimed and claimed + STALE_CLAIM_AFTER) if moment is not None]
     return min(moments, default=None)
+
+
+def wallet_item_ids(*, customer, user_offer_ids: list[str]) -> set[str]:
+    """Which of these user offers the wallet ledger already holds for the customer."""
+    return set(
+        WalletItem.objects.filter(customer=customer, user_offer_id__in=user_offer_ids).values_list(
+            "user_offer_id", flat=True
+        )
+    )
+
+
+def wallet_item_titles(*, customer, user_offer_ids: list[str], culture: str) -> dict[str, str]:
+    """The names the wallet ledger holds for these user offers, where it holds them in `culture`."""
+    rows = WalletItem.objects.filter(
+        customer=customer, user_offer_id__in=user_offer_ids, culture__iexact=culture
+    ).exclude(title="")
+    return dict(rows.values_list("user_offer_id", "title"))

@@ -1,11 +1,15 @@
 """Input and output shapes of the partner endpoints under /integrations/."""
 
+import json
+
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from .webhooks import OFFER_ISSUED, OFFER_REDEEMED, POINTS_AWARDED, TIER_CHANGED
 
 # --- SessionM webhook -----------------------------------------------------------------------------------------
+
+MAX_CONTEXT_DATA_BYTES = 8 * 1024
 
 
 class OfferIssuedEventDataSerializer(serializers.Serializer):
@@ -23,6 +27,18 @@ class OfferIssuedEventDataSerializer(serializers.Serializer):
     campaign_name = serializers.CharField(max_length=300, required=False, allow_blank=True)
     points_awarded = serializers.IntegerField(min_value=0, required=False)
     point_account_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    campaign_runtime = serializers.DictField(
+        required=False, help_text="The issuing campaign's runtime, e.g. {start_date, end_date}."
+    )
+    campaign_custom_data = serializers.DictField(required=False, help_text="The campaign's custom data.")
+    triggering_event_data = serializers.DictField(required=False, help_text="The event that triggered the offer.")
+
+    def validate(self, attrs):
+        # They travel on to Braze as trigger properties (at most 50 KB in all): keep each one small.
+        for name in ("campaign_runtime", "campaign_custom_data", "triggering_event_data"):
+            if name in attrs and len(json.dumps(attrs[name], default=str)) > MAX_CONTEXT_DATA_BYTES:
+                raise serializers.ValidationError({name: f"At most {MAX_CONTEXT_DATA_BYTES} bytes of JSON."})
+        return attrs
 
 
 class OfferRedeemedEventDataSerializer(serializers.Serializer):
@@ -100,21 +116,38 @@ class BrazeWalletQuerySerializer(serializers.Serializer):
 
 
 class BrazeWalletOfferSerializer(serializers.Serializer):
+    """SessionM's `user_offers[]` names (Braze's SessionM partner page templates read them)."""
+
+    id = serializers.CharField(help_text="The user offer id, as in SessionM's get_user_offers.")
     user_offer_id = serializers.CharField()
-    title = serializers.CharField()
+    offer_id = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
     description = serializers.CharField()
+    terms = serializers.CharField()
+    pos_discount_id = serializers.CharField(allow_null=True)
+    offer_type = serializers.CharField(allow_null=True)
+    is_redeemable = serializers.BooleanField()
+    start_date = serializers.DateTimeField(allow_null=True)
+    redemption_end_date = serializers.DateTimeField(allow_null=True)
     image_url = serializers.CharField()
-    expires_at = serializers.DateTimeField(allow_null=True)
+    media = serializers.ListField(child=serializers.DictField())
 
 
-class BrazeWalletSerializer(serializers.Serializer):
-    ok = serializers.BooleanField(default=True, help_text="Always true here; false on every error body.")
+class BrazeWalletPayloadSerializer(serializers.Serializer):
     user_id = serializers.CharField()
     culture = serializers.CharField()
     available_points = serializers.IntegerField()
     total_points = serializers.IntegerField()
-    offers = BrazeWalletOfferSerializer(many=True)
-    offers_total = serializers.IntegerField(help_text="Issued offers in the wallet; `offers` lists the first ones.")
+    user_offers = BrazeWalletOfferSerializer(many=True)
+    total_records = serializers.IntegerField(help_text="Issued offers in the wallet; all are listed.")
+
+
+class BrazeWalletSerializer(serializers.Serializer):
+    """`{"status":"ok","payload":{...}}`, as SessionM's get_user_offers answers."""
+
+    ok = serializers.BooleanField(default=True, help_text="Always true here; false on every error body.")
+    status = serializers.CharField(default="ok")
+    payload = BrazeWalletPayloadSerializer(source="*")
 
 
 class ConnectedContentErrorSerializer(serializers.Serializer):

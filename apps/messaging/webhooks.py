@@ -1,16 +1,24 @@
-"""SessionM's outbound webhook: verify the signature, record the event once, act on it in a task.
+"""SessionM's outbound webhook: authenticate it, record the event once, act on it in a task.
 
-POST /integrations/sessionm/events carries one event {id, type, occurred_at, user_id, data}, signed with
-SESSIONM_WEBHOOK_SECRET:
+POST /integrations/sessionm/events carries one event {id, type, occurred_at, user_id, data}. SessionM
+publishes no signing scheme: its delivery team builds each outbound webhook to the partner's needs. So the
+receiver takes what such a webhook can realistically carry, chosen by SESSIONM_WEBHOOK_AUTH (README,
+"SessionM webhook"), each compared in constant time against SESSIONM_WEBHOOK_SECRET:
 
-    X-SessionM-Timestamp: <unix seconds>
-    X-SessionM-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">
+- "bearer": `Authorization: Bearer <secret>`;
+- "basic": `Authorization: Basic base64(<SESSIONM_WEBHOOK_USERNAME>:<secret>)`;
+- "header": `<SESSIONM_WEBHOOK_HEADER>: <secret>` (a custom header);
+- "hmac" (where the tenant agrees to sign): `X-SessionM-Timestamp: <unix seconds>` and
+  `X-SessionM-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`. The timestamp is inside the
+  signed bytes, so a captured request cannot be replayed with a fresh one; it must be within TOLERANCE.
 
-The timestamp is inside the signed bytes, so a captured request cannot be replayed with a fresh one; it must
-be within TOLERANCE of our clock. The request only records the event (its unique id turns a redelivery into
-a no-op) and queues `process_sessionm_event`, so SessionM gets its answer at once.
+A static credential cannot stop a replay of a captured request: the event id makes a replay a no-op. The
+request only records the event (its unique id turns a redelivery into a no-op) and queues
+`process_sessionm_event`, so SessionM gets its answer at once.
 """
 
+import base64
+import binascii
 import hashlib
 import hmac
 import logging
@@ -61,10 +69,44 @@ def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
+def _same(presented: str, expected: str) -> bool:
+    return hmac.compare_digest(presented.encode(), expected.encode())
+
+
 class SessionMSignatureAuthentication(BaseAuthentication):
-    """Accepts a request only when its signature over the timestamp and raw body is ours and recent."""
+    """Accepts a request only when it carries the credential agreed with SessionM (SESSIONM_WEBHOOK_AUTH)."""
 
     def authenticate(self, request):
+        scheme = settings.SESSIONM_WEBHOOK_AUTH
+        if scheme == "bearer":
+            kind, _sep, token = request.headers.get("Authorization", "").partition(" ")
+            if kind.lower() != "bearer" or not token.strip():
+                raise AuthenticationFailed(_("The request carries no bearer token."))
+            if not _same(token.strip(), settings.SESSIONM_WEBHOOK_SECRET):
+                raise AuthenticationFailed(_("Invalid credentials."))
+        elif scheme == "basic":
+            kind, _sep, encoded = request.headers.get("Authorization", "").partition(" ")
+            if kind.lower() != "basic":
+                raise AuthenticationFailed(_("The request carries no Basic credentials."))
+            try:
+                username, _sep, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError) as exc:
+                raise AuthenticationFailed(_("Malformed Basic credentials.")) from exc
+            # Both compared every time, so the timing does not tell which one was wrong.
+            username_ok = _same(username, settings.SESSIONM_WEBHOOK_USERNAME)
+            if not (_same(password, settings.SESSIONM_WEBHOOK_SECRET) and username_ok):
+                raise AuthenticationFailed(_("Invalid credentials."))
+        elif scheme == "header":
+            value = request.headers.get(settings.SESSIONM_WEBHOOK_HEADER, "").strip()
+            if not value:
+                raise AuthenticationFailed(_("The request carries no credential."))
+            if not _same(value, settings.SESSIONM_WEBHOOK_SECRET):
+                raise AuthenticationFailed(_("Invalid credentials."))
+        else:
+            self._check_signature(request)
+        return PartnerPrincipal("sessionm"), None
+
+    def _check_signature(self, request) -> None:
         timestamp = request.headers.get(TIMESTAMP_HEADER, "").strip()
         signature = request.headers.get(SIGNATURE_HEADER, "").strip()
         if not timestamp or not signature:
@@ -74,9 +116,15 @@ class SessionMSignatureAuthentication(BaseAuthentication):
         expected = webhook_signature(secret=settings.SESSIONM_WEBHOOK_SECRET, timestamp=timestamp, body=request.body)
         if not hmac.compare_digest(expected.encode(), signature.encode()):
             raise AuthenticationFailed(_("The signature does not match."))
-        return PartnerPrincipal("sessionm"), None
 
     def authenticate_header(self, request):
+        scheme = settings.SESSIONM_WEBHOOK_AUTH
+        if scheme == "bearer":
+            return 'Bearer realm="sessionm-webhook"'
+        if scheme == "basic":
+            return 'Basic realm="sessionm-webhook"'
+        if scheme == "header":
+            return f'Token header="{settings.SESSIONM_WEBHOOK_HEADER}"'
         return f'HMAC-SHA256 header="{SIGNATURE_HEADER}"'
 
 
@@ -213,6 +261,9 @@ def _offer_issued(event: InboundEvent, customer: Customer) -> str:
             campaign_name=data.get("campaign_name"),
             points_awarded=data.get("points_awarded"),
             point_account_name=data.get("point_account_name"),
+            campaign_runtime=data.get("campaign_runtime"),
+            campaign_custom_data=data.get("campaign_custom_data"),
+            triggering_event_data=data.get("triggering_event_data"),
         ),
     )
     return ""

@@ -17,12 +17,17 @@ from .router import SANDBOX_DB
 
 UPSTREAMS = ("sessionm-core", "sessionm-connect", "sessionm-pos", "braze")
 RATE_LIMITED_UPSTREAMS = frozenset({"braze"})
+# Upstreams with a documented "come back later" answer: Braze's 202 {"message":"queued"} during maintenance
+# (https://braze.com/docs/api/errors) and Cloud POS's "pending processing" for a request_id still processing
+# (https://docs.sessionm.com/developer/APIs/POS/general_dto_definitions.htm).
+DEFERRED_UPSTREAMS = frozenset({"braze", "sessionm-pos"})
 MAX_LATENCY_MS = 60_000
-RATE_FIELDS = ("error_rate", "timeout_rate", "rate_limit_rate")
+RATE_FIELDS = ("error_rate", "timeout_rate", "rate_limit_rate", "deferred_rate")
 
 TIMEOUT = "timeout"
 ERROR = "error"
 RATE_LIMIT = "rate_limit"
+DEFERRED = "deferred"
 
 
 @dataclass(frozen=True)
@@ -31,10 +36,17 @@ class Faults:
     error_rate: float = 0.0
     timeout_rate: float = 0.0
     rate_limit_rate: float = 0.0
+    deferred_rate: float = 0.0
 
     def pick(self, draw: float) -> str | None:
         """The fault a uniform draw in [0, 1) lands on, or None for a normal answer."""
-        for fault, rate in ((TIMEOUT, self.timeout_rate), (ERROR, self.error_rate), (RATE_LIMIT, self.rate_limit_rate)):
+        shares = (
+            (TIMEOUT, self.timeout_rate),
+            (ERROR, self.error_rate),
+            (RATE_LIMIT, self.rate_limit_rate),
+            (DEFERRED, self.deferred_rate),
+        )
+        for fault, rate in shares:
             if draw < rate:
                 return fault
             draw -= rate
@@ -77,6 +89,7 @@ def all_faults() -> dict[str, Faults]:
             error_rate=row.error_rate,
             timeout_rate=row.timeout_rate,
             rate_limit_rate=row.rate_limit_rate,
+            deferred_rate=row.deferred_rate,
         )
         if (row := rows.get(upstream))
         else NO_FAULTS
@@ -97,6 +110,7 @@ def set_faults(
     error_rate: float | None = None,
     timeout_rate: float | None = None,
     rate_limit_rate: float | None = None,
+    deferred_rate: float | None = None,
 ) -> dict[str, Faults]:
     """Change the given fields of the switches of `upstreams` (all of them when None); fields left None keep
     their value. `rate_limit_rate` applies to Braze: with every upstream it is set on Braze only, and naming a
@@ -107,6 +121,10 @@ def set_faults(
         _check_rate("rate_limit_rate", rate_limit_rate)
         if upstreams is not None and rate_limit_rate and set(names) - RATE_LIMITED_UPSTREAMS:
             raise ValueError("rate_limit_rate applies to braze only")
+    if deferred_rate is not None:
+        _check_rate("deferred_rate", deferred_rate)
+        if upstreams is not None and deferred_rate and set(names) - DEFERRED_UPSTREAMS:
+            raise ValueError("deferred_rate applies to braze and sessionm-pos only")
     with transaction.atomic(using=SANDBOX_DB):
         for name in names:
             switch, _ = FaultSwitch.objects.using(SANDBOX_DB).select_for_update().get_or_create(upstream=name)
@@ -114,6 +132,8 @@ def set_faults(
                 setattr(switch, field, value)
             if rate_limit_rate is not None and name in RATE_LIMITED_UPSTREAMS:
                 switch.rate_limit_rate = rate_limit_rate
+            if deferred_rate is not None and name in DEFERRED_UPSTREAMS:
+                switch.deferred_rate = deferred_rate
             switch.save()
     invalidate_cache()
     return all_faults()

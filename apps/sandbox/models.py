@@ -53,6 +53,9 @@ class FaultSwitch(models.Model):
     error_rate = models.FloatField(default=0.0)
     timeout_rate = models.FloatField(default=0.0)
     rate_limit_rate = models.FloatField(default=0.0)
+    # Braze: a share of answers "202 queued" (processed, answered as during maintenance); Cloud POS: a share of
+    # "pending processing" refusals (nothing processed: send the same request_id again).
+    deferred_rate = models.FloatField(default=0.0)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):

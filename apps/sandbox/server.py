@@ -33,7 +33,7 @@ from apps.sessionm.routes import ROUTES as SESSIONM_ROUTES
 from apps.upstream.inprocess import READ_TIMEOUT_ENVIRON_KEY
 
 from . import faults
-from .braze.ratelimit import HourlyWindow
+from .braze.ratelimit import HourlyWindow, track_window
 from .http import SandboxRequest, SandboxResponse
 
 logger = logging.getLogger(__name__)
@@ -132,6 +132,8 @@ def standalone_application(environ: dict, start_response) -> list[bytes]:
 
 stats = CallStats()
 braze_window = HourlyWindow()
+# /users/track is not counted in the hourly window: it has its own (https://braze.com/docs/api/api_limits).
+braze_track_window = track_window()
 
 
 # --- The WSGI entry point ----------------------------------------------------------------------------------
@@ -179,7 +181,8 @@ def _respond(environ: dict, *, inprocess: bool) -> SandboxResponse:
     if upstream != "braze":
         return _serve_upstream(upstream, method, rest, environ, inprocess)
     # Every Braze answer carries the window, whatever it is; an injected 429 brings its own.
-    within_limit, window_headers = braze_window.hit()
+    window = braze_track_window if rest == BRAZE_ROUTES["users_track"].path else braze_window
+    within_limit, window_headers = window.hit()
     if not within_limit:
         return vendor_error(upstream, 429, "rate_limited", "API rate limit exceeded", headers=window_headers)
     response = _serve_upstream(upstream, method, rest, environ, inprocess)
@@ -198,7 +201,7 @@ def _serve_upstream(upstream: str, method: str, path: str, environ: dict, inproc
         return vendor_error(upstream, 404, "not_found", "Not found")
     stats.record(upstream, route.name)
 
-    fault_response = _inject_faults(upstream, environ, inprocess)
+    fault_response, deferred = _inject_faults(upstream, environ, inprocess)
     if fault_response is not None:
         return fault_response
 
@@ -230,11 +233,18 @@ def _serve_upstream(upstream: str, method: str, path: str, environ: dict, inproc
     handler = _handler(upstream, route.name)
     if handler is None:
         return vendor_error(upstream, 501, "not_implemented", f"The sandbox does not emulate {route.name} yet")
+    if deferred and upstream == "sessionm-pos":
+        # The first call with this request_id is "still processing": nothing is done; the same id later is.
+        return vendor_error(upstream, 200, "pending processing", "The request is pending processing")
     try:
-        return handler(request)
+        response = handler(request)
     except Exception:  # noqa: BLE001 - a handler bug answers 500 in the vendor's shape, as a real outage would
         logger.exception("sandbox handler %s failed", route.name)
         return vendor_error(upstream, 500, "internal_error", "Internal server error")
+    if deferred and upstream == "braze" and 200 <= response.status < 300:
+        # Maintenance: Braze has the call and will process it, but answers only "queued".
+        return SandboxResponse(202, {"message": "queued"}, response.headers)
+    return response
 
 
 def _match(upstream: str, method: str, path: str) -> tuple[_Route | None, dict[str, str], set[str]]:
@@ -265,13 +275,19 @@ def _handler(upstream: str, route: str) -> Callable[[SandboxRequest], SandboxRes
 # --- Faults ------------------------------------------------------------------------------------------------
 
 
-def _inject_faults(upstream: str, environ: dict, inprocess: bool) -> SandboxResponse | None:
+def _inject_faults(upstream: str, environ: dict, inprocess: bool) -> tuple[SandboxResponse | None, bool]:
+    """An injected failure answer, or None; and whether this call is answered "deferred" (see FaultSwitch)."""
     switch = faults.faults_for(upstream, max_age=0.0 if inprocess else FAULTS_MAX_AGE)
     if not switch.active:
-        return None
+        return None, False
     if switch.latency_ms:
         sleep(switch.latency_ms / 1000)
     fault = switch.pick(_random.random())
+    deferred = fault == faults.DEFERRED and upstream in faults.DEFERRED_UPSTREAMS
+    return _injected_failure(upstream, environ, fault), deferred
+
+
+def _injected_failure(upstream: str, environ: dict, fault: str | None) -> SandboxResponse | None:
     if fault == faults.TIMEOUT:
         read_timeout = environ.get(READ_TIMEOUT_ENVIRON_KEY)
         sleep(read_timeout + INPROCESS_HANG_MARGIN if read_timeout else HTTP_HANG_SECONDS)

@@ -34,12 +34,17 @@ class FaultSwitchForm(forms.Form):
     error_rate = forms.FloatField(label="5xx share", min_value=0, max_value=1, initial=0)
     timeout_rate = forms.FloatField(label="Timeout share", min_value=0, max_value=1, initial=0)
     rate_limit_rate = forms.FloatField(label="429 share", min_value=0, max_value=1, initial=0)
+    deferred_rate = forms.FloatField(
+        label="Queued / pending share", min_value=0, max_value=1, initial=0, required=False
+    )
 
     def __init__(self, *args, upstream: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.upstream_name = upstream
         if upstream not in faults.RATE_LIMITED_UPSTREAMS:
             del self.fields["rate_limit_rate"]
+        if upstream not in faults.DEFERRED_UPSTREAMS:
+            del self.fields["deferred_rate"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ def faults_update(request: HttpRequest) -> HttpResponse:
     form = FaultSwitchForm(request.POST, upstream=upstream)
     if not form.is_valid():
         return _render_index(request, invalid=form, status=400)
-    values = {name: value for name, value in form.cleaned_data.items() if name != "upstream"}
+    values = {name: value for name, value in form.cleaned_data.items() if name != "upstream" and value is not None}
     faults.replace_faults(upstreams=[upstream], **values)
     flash.success(request, f"Fault switches of {upstream} saved.")
     return redirect("sandbox:index")

@@ -9,7 +9,7 @@ import base64
 import logging
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -17,7 +17,7 @@ import requests
 
 from apps.upstream.session import send
 
-from . import envelope
+from . import envelope, wire
 from .errors import NO_ACTIVE_CAMPAIGN_FOUND, SessionMBadResponse, SessionMError, SessionMTimeout, SessionMUnavailable
 from .routes import ROUTES
 from .types import (
@@ -26,6 +26,7 @@ from .types import (
     IssuedOffer,
     PointAuditEntry,
     PointBalances,
+    PrivacyRequest,
     PromoClaim,
     Purchase,
     RewardStore,
@@ -56,11 +57,11 @@ _CORE_RESOURCE: dict[str, str | None] = {
     "user_get": "user",
     "user_get_external": "user",
     "user_update": "user",
-    "user_delete": None,
+    "privacy_forget_request": "privacy_request",
     "tags_add": None,
     "tags_add_external": None,
     "tags_get": "tags",
-    "timeline_get": "result",
+    "timeline_get": envelope.WHOLE,  # `result` and the `event_types` that name the events' type ids
     "campaigns_eligible": "campaigns",
     "campaign_opt_in": None,
     "promo_code_claim": "promo_code",
@@ -210,9 +211,12 @@ class SessionMClient:
         data = self._call("user_update", path_params={"user_id": user_id}, json={"user": _user_attributes(changes)})
         return self._parse("user_update", SessionMUser.from_wire, data)
 
-    def delete_user(self, user_id: str) -> None:
-        """Irreversible. Raises SessionMNotFound when the profile is already gone."""
-        self._call("user_delete", path_params={"user_id": user_id})
+    def request_forget(self, user_id: str) -> PrivacyRequest:
+        """Ask SessionM to forget the customer: a Data Privacy request SessionM carries out on its side
+        (irreversible). Raises SessionMNotFound when the profile is already gone."""
+        body = {"privacy_request": {"request_type": "forget"}}
+        data = self._call("privacy_forget_request", path_params={"user_id": user_id}, json=body)
+        return self._parse("privacy_forget_request", PrivacyRequest.from_wire, data)
 
     def add_tags(
         self,
@@ -249,22 +253,59 @@ class SessionMClient:
         *,
         view: str,
         count: int,
-        since: str | None = None,
+        since: datetime | None = None,
         event_types: list[str] | None = None,
     ) -> TimelinePage:
-        """One page of the activity log, newest first. `since` is the previous page's `next_cursor`."""
+        """One page of the activity log, oldest first. SessionM documents `since` as a timestamp that asks for
+        the events after it, and no `since` as "all events"; count is at most 1,000 (DOC_TIMELINE in routes).
+        Events carry no promised id, so a page is continued by time: `next_since` is the timestamp to ask
+        from next, None when the page was not full."""
         if not 1 <= count <= MAX_TIMELINE_COUNT:
             raise ValueError(f"count must be between 1 and {MAX_TIMELINE_COUNT}")
         params: dict[str, Any] = {"count": count}
-        if since:
-            params["since"] = since
+        if since is not None:
+            params["since"] = wire.core_timestamp(since)
         if event_types:
             params["event_types"] = ",".join(event_types)
         data = self._call("timeline_get", path_params={"user_id": user_id, "view": view}, params=params)
-        events = self._parse("timeline_get", lambda result: [TimelineEvent.from_wire(ev) for ev in _list(result)], data)
-        # A full page may have more behind it; a short one is the last.
-        next_cursor = events[-1].id if len(events) >= count else None
-        return TimelinePage(events=tuple(events), next_cursor=next_cursor)
+        return self._parse("timeline_get", lambda body: TimelinePage.from_wire(body, count=count), data)
+
+    def get_timeline_events(
+        self,
+        user_id: str,
+        *,
+        view: str,
+        since: datetime | None = None,
+        max_events: int = MAX_TIMELINE_COUNT,
+        page_size: int = MAX_TIMELINE_COUNT,
+    ) -> tuple[TimelineEvent, ...]:
+        """Every event after `since` (all events without it), oldest first, reading forward page by page
+        until a short page or `max_events`. The next page asks from one second before the last timestamp
+        (Core timestamps have whole seconds, and `since` may be exclusive), so events sharing that second
+        are not lost; the ones already read are dropped by their content, as events have no promised id."""
+        if max_events < 1:
+            raise ValueError("max_events must be at least 1")
+        events: list[TimelineEvent] = []
+        seen: set[tuple] = set()
+        cursor = since
+        count = min(page_size, max_events, MAX_TIMELINE_COUNT)
+        while len(events) < max_events:
+            page = self.get_timeline(user_id, view=view, count=count, since=cursor)
+            fresh = [event for event in page.events if event.identity not in seen]
+            for event in fresh:
+                seen.add(event.identity)
+            events.extend(fresh)
+            if page.next_since is None:
+                break
+            if fresh:
+                cursor = page.next_since - timedelta(seconds=1)
+            elif count < MAX_TIMELINE_COUNT:
+                # A full page of events already read: more of them share one second than a page holds.
+                count = min(count * 2, MAX_TIMELINE_COUNT)
+            else:
+                logger.warning("sessionm timeline: over %d events in one second; reading on after it", count)
+                cursor = page.next_since
+        return tuple(events[:max_events])
 
     def get_eligible_campaigns(self, user_id: str) -> list[Campaign]:
         try:
@@ -351,21 +392,28 @@ class SessionMClient:
         user_id: str,
         reward_store_id: str,
         reward_store_offer_id: str,
+        point_account_ids: list[str],
         culture: str,
         quantity: int = 1,
     ) -> Purchase:
-        """Spend points and issue the offer, atomically on SessionM's side. Never retried: a lost answer
-        might hide a purchase that happened. Raises SessionMInsufficientPoints when the balance is short."""
+        """Spend points and issue the offer, atomically on SessionM's side. SessionM requires the GUIDs of
+        the point accounts to spend from (DOC_PURCHASE in routes). Never retried: a lost answer might hide a
+        purchase that happened. Raises SessionMInsufficientPoints when the balance is short. Any success
+        envelope is a purchase, whatever its payload holds: the points are spent."""
         _check_quantity(quantity)
+        accounts = [account for account in point_account_ids if isinstance(account, str) and account]
+        if not accounts:
+            raise ValueError("purchase_offer needs the point account id(s) to spend from")
         body = {
             "user_id": user_id,
             "reward_store_id": reward_store_id,
             "reward_store_offer_id": reward_store_offer_id,
+            "point_account_ids": accounts,
             "quantity": quantity,
             "culture": culture,
         }
         data = self._call("reward_store_purchase", json=body)
-        return self._parse("reward_store_purchase", Purchase.from_wire, data)
+        return Purchase.from_wire(data)
 
     # --- Connect: incentives -------------------------------------------------------------------------------
 
@@ -393,7 +441,9 @@ class SessionMClient:
 
     def send_transaction(self, *, request_id: str, transaction: dict, culture: str | None = None) -> TransactionReceipt:
         """Record a purchase. `request_id` is SessionM's idempotency key: sending the same one again returns
-        the first answer and changes nothing, so the call is retried safely."""
+        the first answer and changes nothing, so the call is retried safely. While the first call with this
+        request_id is still processing SessionM answers "pending processing": SessionMPendingProcessing,
+        meaning send the same request_id again later (DOC_POS_CONTAINER in routes)."""
         for name, limit in (("items", MAX_POS_ITEMS), ("discounts", MAX_POS_DISCOUNTS), ("payments", MAX_POS_PAYMENTS)):
             if len(transaction.get(name) or ()) > limit:
                 raise ValueError(f"a transaction carries at most {limit} {name}")

@@ -15,6 +15,8 @@ _AUTH_STATUSES = frozenset({401, 403})
 # Connect's {"error": ...} is sometimes a code, sometimes prose that may quote customer data: only an
 # identifier-like value is used as the code (and so may reach logs).
 _CODE = re.compile(r"[a-z0-9_.-]{1,64}")
+# `resource` value asking for the whole success envelope (a Core answer with several top keys).
+WHOLE = "*"
 
 
 def read(response: requests.Response, *, label: str, resource: str | None) -> Any:
@@ -40,6 +42,8 @@ def read(response: requests.Response, *, label: str, resource: str | None) -> An
         raise e.SessionMBadResponse(f"{label}: unexpected answer (HTTP {status})", status_code=status)
     if resource is None:
         return None
+    if resource == WHOLE:
+        return body
     if resource not in body:
         raise e.SessionMBadResponse(f"{label}: success envelope without {resource!r}", status_code=status)
     return body[resource]
@@ -62,12 +66,15 @@ def _envelope_error(errors: Any, *, status: int, label: str) -> e.SessionMError:
     raw_code = str(errors.get("code") or errors.get("error") or "")
     message = errors.get("message")
     upstream_message = message if isinstance(message, str) else ""
-    code = raw_code.lower()
+    # Cloud POS answers "pending processing" (with a space): read it as the identifier it stands for.
+    code = re.sub(r"\s+", "_", raw_code.strip().lower())
     if code and not _CODE.fullmatch(code):
         code, upstream_message = "", upstream_message or raw_code
 
     if status in _AUTH_STATUSES:
         cls: type[e.SessionMError] = e.SessionMAuthError
+    elif code == e.PENDING_PROCESSING:
+        cls = e.SessionMPendingProcessing
     elif status == 429 or status >= 500:
         cls = e.SessionMUnavailable
     elif code in e.ERROR_CLASSES:

@@ -34,6 +34,9 @@ PROMO_CODE_ALREADY_CLAIMED = "promo_code_already_claimed"
 NO_ACTIVE_CAMPAIGN_FOUND = "no_active_campaign_found"  # the client reads it as "no campaigns"
 REQUIRES_REGISTERED_USER = "requires_registered_user"
 NOT_AVAILABLE = "not_available"
+# Cloud POS: a repeat of a request_id whose first call is still being processed. SessionM spells it with a
+# space ("pending processing"); codes are normalised to lower case with underscores before comparing.
+PENDING_PROCESSING = "pending_processing"
 
 
 class SessionMError(UpstreamError):
@@ -60,6 +63,12 @@ class SessionMUnavailable(SessionMError, UpstreamUnavailable):
 
 class SessionMTimeout(SessionMError, UpstreamTimeout):
     """SessionM did not answer in time."""
+
+
+class SessionMPendingProcessing(SessionMUnavailable):
+    """Cloud POS is still processing an earlier call with the same request_id: send the SAME request id again
+    later (a new one would record the purchase twice).
+    https://docs.sessionm.com/developer/APIs/POS/general_dto_definitions.htm (request_id)"""
 
 
 class SessionMBadResponse(SessionMError, UpstreamBadResponse):
@@ -119,4 +128,5 @@ ERROR_CLASSES: dict[str, type[SessionMError]] = {
     OFFER_NOT_REDEEMABLE: SessionMOfferNotRedeemable,
     PROMO_CODE_INVALID: SessionMPromoCodeInvalid,
     PROMO_CODE_ALREADY_CLAIMED: SessionMPromoCodeInvalid,
+    PENDING_PROCESSING: SessionMPendingProcessing,
 }

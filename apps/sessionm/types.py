@@ -6,8 +6,9 @@ absent values, so every optional field may be missing; times are aware datetimes
 points are int.
 """
 
+import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -137,9 +138,13 @@ class Tag:
 
 @dataclass(frozen=True)
 class TimelineEvent:
-    """One activity-log event; the display fields come from `event_stream_payload`."""
+    """One activity-log event. SessionM documents `event_stream_event_type_id`, `timestamp`, `created_at` and
+    `event_stream_payload` (https://docs.sessionm.com/developer/APIs/Core/Customers/customers_timeline.htm);
+    an `id` is not promised, so nothing depends on one. `kind` is the slug of the event's type, named by the
+    answer's `event_types` list (else the payload's own `kind`); `title` is SessionM's rendered text, shown
+    only for kinds the BFF does not know."""
 
-    id: str
+    id: str | None
     event_stream_event_type_id: str | None
     timestamp: datetime | None
     kind: str | None
@@ -148,28 +153,92 @@ class TimelineEvent:
     offer_id: str | None
     user_offer_id: str | None
     amount: Decimal | None
+    payload: dict = field(default_factory=dict)
+
+    @property
+    def identity(self) -> tuple:
+        """What tells two events apart without an id: type, time and content."""
+        return (
+            self.event_stream_event_type_id,
+            self.timestamp,
+            json.dumps(self.payload, sort_keys=True, default=str),
+        )
 
     @classmethod
-    def from_wire(cls, data: Any) -> "TimelineEvent":
+    def from_wire(cls, data: Any, *, kinds: dict[str, str] | None = None) -> "TimelineEvent":
         data = wire.mapping(data)
         payload = wire.mapping(data.get("event_stream_payload"))
+        type_id = wire.text(data.get("event_stream_event_type_id"))
+        kind = (kinds or {}).get(type_id or "") or wire.text(payload.get("kind"))
         return cls(
-            id=wire.identifier(data.get("id")),
-            event_stream_event_type_id=wire.text(data.get("event_stream_event_type_id")),
+            id=wire.text(data.get("id")),
+            event_stream_event_type_id=type_id,
             timestamp=wire.moment(data.get("timestamp")) or wire.moment(data.get("created_at")),
-            kind=wire.text(payload.get("kind")),
+            kind=kind,
             title=wire.text(payload.get("title")),
             points=wire.points(payload.get("points")),
             offer_id=wire.text(payload.get("offer_id")),
             user_offer_id=wire.text(payload.get("user_offer_id")),
             amount=wire.decimal(payload.get("amount")),
+            payload=payload,
         )
 
 
 @dataclass(frozen=True)
 class TimelinePage:
-    events: tuple[TimelineEvent, ...]  # newest first
-    next_cursor: str | None  # pass as `since` for the next (older) page; None on the last page
+    events: tuple[TimelineEvent, ...]  # oldest first
+    next_since: datetime | None  # the last event's timestamp when the page was full; None on the last page
+
+    @classmethod
+    def from_wire(cls, data: Any, *, count: int) -> "TimelinePage":
+        data = wire.mapping(data)
+        kinds = {}
+        for entry in wire.items(data.get("event_types")):
+            entry = wire.mapping(entry)
+            type_id, slug = wire.text(entry.get("id")), wire.text(entry.get("slug"))
+            if type_id and slug:
+                kinds[type_id] = slug
+        if "result" not in data:
+            raise KeyError("result")
+        raw = wire.items(data.get("result"))
+        events = [TimelineEvent.from_wire(event, kinds=kinds) for event in raw]
+        # SessionM promises no order: sort by time (stable, so equal times keep SessionM's order).
+        events.sort(key=lambda event: event.timestamp or datetime.min.replace(tzinfo=UTC))
+        stamps = [event.timestamp for event in events if event.timestamp is not None]
+        next_since = stamps[-1] if len(raw) >= count and stamps else None
+        return cls(events=tuple(events), next_since=next_since)
+
+
+@dataclass(frozen=True)
+class PrivacyRequest:
+    """A Data Privacy request SessionM accepted (for us, always "forget")."""
+
+    id: str | None
+    request_type: str | None
+    status: str | None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "PrivacyRequest":
+        data = data if isinstance(data, dict) else {}
+        return cls(
+            id=_lenient_text(data.get("id")),
+            request_type=_lenient_text(data.get("request_type")),
+            status=_lenient_text(data.get("status")),
+        )
+
+
+def _lenient_text(value: Any) -> str | None:
+    try:
+        return wire.text(value)
+    except TypeError:
+        return None
+
+
+def _lenient_points(value: Any) -> int | None:
+    try:
+        return wire.points(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -376,9 +445,15 @@ class RewardStoreOffersPage:
 
 @dataclass(frozen=True)
 class Purchase:
-    """The result of buying a Rewards Store offer with points: the new wallet item and the balance left."""
+    """The result of buying a Rewards Store offer with points: the new wallet item and the balance left.
 
-    user_offer_id: str
+    SessionM documents the call (https://docs.sessionm.com/developer/Tasks/Offers/t_purchase_store_offer.htm)
+    but not its answer's fields, and by then the points are spent: every field is read leniently and may be
+    None, so a success can never turn into an error shown to the customer. The new user offer is looked for
+    under the names integrators have seen (`user_offer_id`, `user_offer.id`, `user_offers[0].id`,
+    `status_list[0].user_offer_id`)."""
+
+    user_offer_id: str | None
     offer_id: str | None
     reward_store_offer_id: str | None
     points_spent: int | None
@@ -386,14 +461,28 @@ class Purchase:
 
     @classmethod
     def from_wire(cls, data: Any) -> "Purchase":
-        data = wire.mapping(data)
+        data = data if isinstance(data, dict) else {}
         return cls(
-            user_offer_id=wire.identifier(data.get("user_offer_id")),
-            offer_id=wire.text(data.get("offer_id")),
-            reward_store_offer_id=wire.text(data.get("reward_store_offer_id")),
-            points_spent=wire.points(data.get("points_spent")),
-            available_points=wire.points(data.get("available_points")),
+            user_offer_id=_purchased_user_offer_id(data),
+            offer_id=_lenient_text(data.get("offer_id")),
+            reward_store_offer_id=_lenient_text(data.get("reward_store_offer_id")),
+            points_spent=_lenient_points(data.get("points_spent")),
+            available_points=_lenient_points(data.get("available_points")),
         )
+
+
+def _purchased_user_offer_id(data: dict) -> str | None:
+    candidates = [data.get("user_offer_id")]
+    for key, inner in (("user_offer", "id"), ("user_offers", "id"), ("status_list", "user_offer_id")):
+        value = data.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if isinstance(value, dict):
+            candidates.append(value.get(inner))
+    ids = data.get("user_offer_ids")
+    if isinstance(ids, list) and ids:
+        candidates.append(ids[0])
+    return next((text for text in map(_lenient_text, candidates) if text), None)
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,13 @@ def moment(value: Any) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
+def core_timestamp(value: datetime) -> str:
+    """A moment as Core writes its timestamps ("YYYY-MM-DD HH:MM:SS", UTC): the form `since` is sent in."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def day(value: Any) -> date | None:
     if _absent(value):
         return None

@@ -12,7 +12,7 @@ from apps.accounts.services import customer_forget, customer_signup
 from apps.api.errors import LoyaltyTimeout
 from apps.messaging.delivery import deliver_due
 from apps.messaging.models import Notification, NotificationStatus
-from apps.sandbox import faults
+from apps.sandbox import faults, server
 from apps.sandbox.models import Document
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMNotFound
@@ -148,3 +148,15 @@ def test_signups_left_pending_are_forgotten_after_a_while_with_any_profile_a_los
     assert Customer.objects.get(pk=recent.pk).status == CustomerStatus.PENDING
     with pytest.raises(SessionMNotFound):
         client.get_user_by_external_id(abandoned.external_id)
+
+
+def test_sessionm_is_asked_through_a_data_privacy_forget_request(amanda):
+    # "Create Request to Forget Customer Data" (https://docs.sessionm.com/developer/APIs/Core/Customers/
+    # customers_data_privacy.htm), not a guessed DELETE of the profile.
+    server.stats.reset()
+
+    assert as_customer(amanda.access).delete(ME).status_code == 204
+
+    routes = server.stats.snapshot()["by_route"]
+    assert routes.get("privacy_forget_request") == 1
+    assert not any(name.startswith("user_delete") for name in routes)

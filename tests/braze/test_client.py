@@ -231,8 +231,8 @@ def test_fifty_recipients_and_properties_just_under_the_limit_are_sent(client, m
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"attributes": [{"external_id": f"u{i}"} for i in range(76)]}, "at most 75 attributes"),
-        ({"events": [{"external_id": "u", "name": "e", "time": "t"}] * 76}, "at most 75 events"),
+        ({"attributes": [{"external_id": f"u{i}"} for i in range(76)]}, "at most 75"),
+        ({"events": [{"external_id": "u", "name": "e", "time": "t"}] * 76}, "at most 75"),
         ({"attributes": [{"first_name": "A"}]}, "exactly one of"),
         ({"attributes": [{"external_id": "u", "braze_id": "b"}]}, "exactly one of"),
         ({"attributes": [{"email": "a@example.com", "phone": "+15550100"}]}, "exactly one of"),
@@ -283,8 +283,49 @@ def test_track_users_sends_only_the_arrays_given_and_reads_the_counts(client, mo
 def test_delete_users_returns_the_number_braze_reports(client, mocked):
     success(mocked, "/users/delete", body={"deleted": 2, "message": "success"})
 
-    assert client.delete_users(["u1", "u2"]) == 2
+    result = client.delete_users(["u1", "u2"])
+    assert (result.deleted, result.invalid_user_ids, result.queued) == (2, [], False)
     assert sent_json(mocked.calls[0]) == {"external_ids": ["u1", "u2"]}
+
+
+def test_delete_users_lists_ids_braze_has_no_profile_for(client, mocked):
+    # https://braze.com/docs/api/endpoints/user_data/post_user_delete: unknown ids are not an error.
+    success(mocked, "/users/delete", body={"deleted": 1, "invalid_user_ids": ["u2"], "message": "success"})
+
+    result = client.delete_users(["u1", "u2"])
+    assert (result.deleted, result.invalid_user_ids) == (1, ["u2"])
+
+
+def test_track_objects_are_limited_to_75_combined(client, mocked):
+    # "Up to 75 objects total combined across attributes, events and purchases" (https://braze.com/docs/api/api_limits).
+    attributes = [{"external_id": f"u{i}"} for i in range(40)]
+    events = [{"external_id": "u", "name": "e", "time": "2026-11-01T00:00:00Z"}] * 36
+    with pytest.raises(ValueError, match="combined"):
+        client.track_users(attributes=attributes, events=events)
+    assert len(mocked.calls) == 0
+
+
+QUEUED = {"message": "queued"}
+
+
+@pytest.mark.parametrize(
+    "path, call",
+    [
+        ("/campaigns/trigger/send", lambda c: c.trigger_campaign(campaign_id="c", recipients=[Recipient("u")])),
+        ("/canvas/trigger/send", lambda c: c.trigger_canvas(canvas_id="v", recipients=[Recipient("u")])),
+        ("/users/track", lambda c: c.track_users(attributes=[{"external_id": "u", "first_name": "A"}])),
+        ("/users/delete", lambda c: c.delete_users(["u"])),
+    ],
+)
+def test_202_queued_during_maintenance_is_a_success_never_sent_again(client, mocked, sleeps, path, call):
+    # "During times of maintenance ... HTTP Accepted 202 ... {"message": "queued"} ... we have received and
+    # queued the API call" (https://braze.com/docs/api/errors): sending it again would send twice.
+    success(mocked, path, body=QUEUED, status=202)
+
+    result = call(client)
+
+    assert result.queued is True
+    assert len(mocked.calls) == 1 and sleeps == []
 
 
 # --- Errors ------------------------------------------------------------------------------------------------
@@ -386,7 +427,7 @@ def test_delete_is_retried_after_5xx_and_transport_errors(client, mocked, sleeps
     mocked.add(responses.POST, BASE + "/users/delete", body=requests.ConnectionError("reset"))
     mocked.add(responses.POST, BASE + "/users/delete", status=201, json={"deleted": 1, "message": "success"})
 
-    assert client.delete_users(["u1"]) == 1
+    assert client.delete_users(["u1"]).deleted == 1
     assert len(mocked.calls) == 3
     assert len(sleeps) == 2
 
@@ -469,3 +510,9 @@ def test_get_braze_client_is_built_once_from_settings(mocked):
     (call,) = mocked.calls
     assert call.request.headers["Authorization"] == "Bearer from-settings"
     assert call.request.req_kwargs["timeout"] == (1.0, 4.0)
+
+
+def test_every_braze_route_names_the_page_it_follows():
+    from apps.braze.routes import ROUTES
+
+    assert all(route.doc.startswith("https://braze.com/docs/api/") for route in ROUTES.values())

@@ -3,8 +3,6 @@
 import pytest
 from django.core import signing
 
-from apps.loyalty.cursors import activity_cursor
-
 from .conftest import FAKE_USER_ID, bearer_client, record_transaction, signup, url
 
 pytestmark = pytest.mark.django_db
@@ -19,11 +17,30 @@ def test_newest_first_in_the_customers_language(db):
     assert body["next"] is None and body["next_cursor"] is None and body["previous"] is None
     purchase, welcome = body["results"]
     assert purchase["kind"] == "purchase"
-    assert purchase["title"] == "Compra de US$ 8.00: 80 pontos"
+    # The BFF's own text for the kind, numbers in the locale (not SessionM's wording).
+    assert purchase["title"] == "Compra de US$ 8,00: 80 pontos"
     assert purchase["points"] == 80
     assert purchase["amount"] == "8.00"
     assert purchase["occurred_at"]
-    assert welcome["kind"] == "welcome_bonus"
+    assert purchase["id"] is None  # SessionM promises no event id
+    assert (welcome["kind"], welcome["title"]) == ("welcome_bonus", "Bônus de boas-vindas: 100 pontos")
+
+
+@pytest.mark.parametrize(
+    ("language", "purchase", "welcome"),
+    [
+        ("es", "Compra de 8,00 $: 80 puntos", "Bono de bienvenida: 100 puntos"),
+        ("fr", "Achat de 8,00 $ : 80 points", "Bonus de bienvenue : 100 points"),
+        ("en", "Purchase of $8.00: 80 points", "Welcome bonus: 100 points"),
+    ],
+)
+def test_known_kinds_speak_every_language(db, language, purchase, welcome):
+    api = bearer_client(signup(language=language))
+    record_transaction(api, [("FF-CURLY", 1, "8.00")])
+
+    titles = [entry["title"] for entry in api.get(url("activity")).json()["results"]]
+
+    assert titles == [purchase, welcome]
 
 
 def test_pages_follow_the_cursor(api):
@@ -32,14 +49,63 @@ def test_pages_follow_the_cursor(api):
 
     first = api.get(url("activity"), {"page_size": 2}).json()
     second = api.get(first["next"]).json()
-    third = api.get(url("activity"), {"page_size": 2, "cursor": second["next_cursor"]}).json()
 
-    pages = [first["results"], second["results"], third["results"]]
-    assert [len(page) for page in pages] == [2, 2, 0]
-    ids = [entry["id"] for page in pages for entry in page]
-    assert len(set(ids)) == 4
+    pages = [first["results"], second["results"]]
+    assert [len(page) for page in pages] == [2, 2]
     assert [entry["kind"] for entry in second["results"]] == ["purchase", "welcome_bonus"]
-    assert third["next"] is None
+    assert second["next"] is None and second["next_cursor"] is None
+
+
+def _events(*stamps_and_kinds):
+    # SessionM's documented shape: no id; the type named by event_types.
+    return {
+        "status": "ok",
+        "result": [
+            {
+                "event_stream_event_type_id": type_id,
+                "timestamp": stamp,
+                "created_at": stamp,
+                "event_stream_payload": {"title": f"SessionM text {type_id}", "points": 10},
+            }
+            for stamp, type_id in stamps_and_kinds
+        ],
+        "event_types": [{"id": 2, "name": "Purchase", "slug": "purchase"}, {"id": 99, "name": "Quiz", "slug": "quiz"}],
+    }
+
+
+def test_the_log_is_read_forward_by_timestamp_and_paged_newest_first(sessionm, offline_api, settings):
+    sessionm.add(
+        "timeline_get",
+        user_id=FAKE_USER_ID,
+        view=settings.SESSIONM_TIMELINE_VIEW,
+        json=_events(("2025-06-03 10:00:00", 2), ("2025-06-01 10:00:00", 99), ("2025-06-02 10:00:00", 2)),
+    )
+
+    first = offline_api.get(url("activity"), {"page_size": 2}).json()
+    second = offline_api.get(url("activity"), {"page_size": 2, "cursor": first["next_cursor"]}).json()
+
+    # No since: all events (https://docs.sessionm.com/developer/Tasks/Customers/t_get_timeline.htm).
+    asked = [call.request.url.split("?")[1] for call in sessionm.mock.calls]
+    assert asked == ["count=1000", "count=1000"]
+    assert [entry["occurred_at"][:10] for entry in first["results"]] == ["2025-06-03", "2025-06-02"]
+    assert [entry["occurred_at"][:10] for entry in second["results"]] == ["2025-06-01"]
+    # An unknown kind keeps SessionM's own text.
+    assert (second["results"][0]["kind"], second["results"][0]["title"]) == ("quiz", "SessionM text 99")
+    assert second["next_cursor"] is None
+
+
+def test_events_newer_than_a_page_do_not_shift_the_next_one(sessionm, offline_api, settings, offline_customer):
+    older = [("2025-06-01 10:00:00", 2), ("2025-06-02 10:00:00", 2), ("2025-06-03 10:00:00", 2)]
+    params = {"user_id": FAKE_USER_ID, "view": settings.SESSIONM_TIMELINE_VIEW}
+    sessionm.add("timeline_get", json=_events(*older), **params)
+    # By the second page a newer event has arrived (responses answers these in order).
+    sessionm.add("timeline_get", json=_events(*older, ("2025-06-04 10:00:00", 2)), **params)
+    first = offline_api.get(url("activity"), {"page_size": 1}).json()
+    assert [entry["occurred_at"][:10] for entry in first["results"]] == ["2025-06-03"]
+
+    second = offline_api.get(url("activity"), {"page_size": 1, "cursor": first["next_cursor"]}).json()
+
+    assert [entry["occurred_at"][:10] for entry in second["results"]] == ["2025-06-02"]
 
 
 @pytest.mark.parametrize("cursor", ["nonsense", "a:b:c", signing.dumps("evt-1")])
@@ -56,34 +122,3 @@ def test_another_customers_cursor_is_a_400(api, db):
     theirs = other.get(url("activity"), {"page_size": 1}).json()["next_cursor"]
 
     assert api.get(url("activity"), {"cursor": theirs}).status_code == 400
-
-
-def test_the_cursor_is_sessionms_since_and_the_page_its_count(sessionm, offline_api, settings):
-    events = [{"id": f"evt-{n}", "event_stream_payload": {"kind": "purchase", "title": "x"}} for n in (9, 8)]
-    sessionm.add(
-        "timeline_get",
-        user_id=FAKE_USER_ID,
-        view=settings.SESSIONM_TIMELINE_VIEW,
-        json={"status": "ok", "result": events},
-    )
-
-    first = offline_api.get(url("activity"), {"page_size": 2}).json()
-    offline_api.get(url("activity"), {"page_size": 2, "cursor": first["next_cursor"]})
-
-    asked = [call.request.url.split("?")[1] for call in sessionm.mock.calls]
-    assert asked == ["count=2", "count=2&since=evt-8"]
-
-
-def test_a_cursor_sessionm_no_longer_knows_is_a_400(sessionm, offline_api, settings, offline_customer):
-    sessionm.add(
-        "timeline_get",
-        user_id=FAKE_USER_ID,
-        view=settings.SESSIONM_TIMELINE_VIEW,
-        json={"status": "error", "errors": {"code": "validation", "message": "since: not an event"}},
-    )
-    stale = activity_cursor(customer_pk=offline_customer.pk, since="evt-gone")
-
-    response = offline_api.get(url("activity"), {"cursor": stale})
-
-    assert response.status_code == 400
-    assert "cursor" in response.json()["error"]["details"]

@@ -13,6 +13,7 @@ def catalogue(*prices: int) -> dict:
     offers = [
         {
             "id": f"rso-{price}",
+            "root_offer_id": f"of-{price}",
             "reward_store_id": STORE_ID,
             "price": price,
             "offer_details": {"title": f"Reward {price}", "description": "", "terms": ""},
@@ -150,3 +151,55 @@ def test_purchase_names_the_offers_store(sessionm, offline_api):
     assert sent["user_id"] == FAKE_USER_ID
     assert (sent["reward_store_id"], sent["reward_store_offer_id"]) == (STORE_ID, "rso-100")
     assert response.json()["wallet_item"]["id"] == "uo-9"
+
+
+def test_purchase_spends_from_the_stores_point_account(sessionm, offline_api):
+    # "must contain the GUID for a point account" (https://docs.sessionm.com/developer/Tasks/Offers/t_purchase_store_offer.htm)
+    sessionm.add(
+        "reward_stores_get",
+        json=connect_ok({"reward_stores": [{"id": STORE_ID, "name": "Fries Points", "point_account_id": "pa-store"}]}),
+    )
+    sessionm.add("reward_store_offers_get", json=catalogue(100))
+    sessionm.add("reward_store_purchase", json=connect_ok({"user_offer_id": "uo-9", "points_spent": 100}))
+
+    assert offline_api.post(url("reward-purchase", offer_id="rso-100")).status_code == 201
+
+    (call,) = sessionm.calls_to("reward_store_purchase")
+    assert sessionm.body(call)["point_account_ids"] == ["pa-store"]
+    assert sessionm.calls_to("point_balances_get") == []
+
+
+def test_a_store_without_an_account_spends_from_the_customers_accounts(sessionm, offline_api):
+    stock_store(sessionm, 100)  # the store names no point account: all_balances does, as SessionM advises
+    sessionm.add("reward_store_purchase", json=connect_ok({"user_offer_id": "uo-9", "points_spent": 100}))
+
+    assert offline_api.post(url("reward-purchase", offer_id="rso-100")).status_code == 201
+
+    (call,) = sessionm.calls_to("reward_store_purchase")
+    assert sessionm.body(call)["point_account_ids"] == ["pa-1"]
+
+
+def test_an_answer_without_the_new_offer_is_still_a_purchase_never_an_error(sessionm, offline_api):
+    # The points are spent once SessionM answers ok: the new wallet item is found in the wallet instead.
+    stock_store(sessionm, 100)
+    sessionm.add("reward_store_purchase", json=connect_ok({"status": "done"}))
+    issued = {"id": "uo-new", "offer_id": "of-100", "name": "Offer 100", "is_redeemable": True}
+    sessionm.add("user_offers_get", json=connect_ok({"user_offers": [issued], "total_records": 1}))
+
+    response = offline_api.post(url("reward-purchase", offer_id="rso-100"))
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["wallet_item"]["id"] == "uo-new"
+    assert body["points_spent"] == 100  # the catalogue's price when SessionM does not say
+
+
+def test_an_answer_naming_nothing_and_a_wallet_not_showing_it_yet_is_a_purchase_too(sessionm, offline_api):
+    stock_store(sessionm, 100)
+    sessionm.add("reward_store_purchase", json=connect_ok(None))
+    sessionm.add("user_offers_get", status=503, json={"status": "error", "errors": {"code": "busy"}})
+
+    response = offline_api.post(url("reward-purchase", offer_id="rso-100"))
+
+    assert response.status_code == 201
+    assert response.json()["wallet_item"]["id"] is None

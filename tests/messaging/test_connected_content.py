@@ -47,7 +47,10 @@ def issue(customer, offer=demo.FREE_LARGE_FRIES, times=1):
         get_sessionm_client().issue_offer(customer.sessionm_user_id, offer.id)
 
 
-def test_the_wallet_in_the_customers_language(amanda):
+def test_the_wallet_in_the_partner_pages_shape_and_the_customers_language(amanda):
+    # A template copied from Braze's SessionM partner page reads {{wallet.payload.available_points}} and
+    # iterates wallet.payload.user_offers (offer_id, name, description, redemption_end_date, ...):
+    # https://braze.com/docs/partners/message_orchestration/channel_extensions/loyalty/sessionm
     issue(amanda)
 
     response = braze_client().get(wallet_url(amanda.sessionm_user_id))
@@ -55,52 +58,54 @@ def test_the_wallet_in_the_customers_language(amanda):
     assert response.status_code == 200
     assert response["Cache-Control"] == "max-age=300"
     body = response.json()
-    [offer] = body.pop("offers")
-    assert body == {
-        "ok": True,
+    assert (body["ok"], body["status"]) == (True, "ok")
+    payload = body["payload"]
+    [offer] = payload.pop("user_offers")
+    assert payload == {
         "user_id": amanda.sessionm_user_id,
         "culture": "pt-BR",
         "available_points": 100,
         "total_points": 100,
-        "offers_total": 1,
+        "total_records": 1,
     }
-    assert offer["title"] == demo.FREE_LARGE_FRIES.texts["pt-BR"].name
-    assert offer["description"] == demo.FREE_LARGE_FRIES.texts["pt-BR"].description
-    assert offer["image_url"] == demo.FREE_LARGE_FRIES.image_url
-    assert offer["expires_at"].endswith("Z") or "+00:00" in offer["expires_at"]
-    assert set(offer) == {"user_offer_id", "title", "description", "image_url", "expires_at"}
+    texts = demo.FREE_LARGE_FRIES.texts["pt-BR"]
+    assert (offer["offer_id"], offer["name"], offer["description"], offer["terms"]) == (
+        demo.FREE_LARGE_FRIES.id,
+        texts.name,
+        texts.description,
+        texts.terms,
+    )
+    assert offer["pos_discount_id"] == demo.FREE_LARGE_FRIES.pos_discount_id
+    assert offer["id"] == offer["user_offer_id"]
+    assert offer["redemption_end_date"].endswith("Z") or "+00:00" in offer["redemption_end_date"]
+    assert offer["media"] == [{"uri": demo.FREE_LARGE_FRIES.image_url}] and offer["is_redeemable"] is True
 
 
 @pytest.mark.parametrize(
-    ("culture", "expected"), [("fr-FR", "fr-FR"), ("es", "es-ES"), ("en-GB", "en-US"), ("", "pt-BR")]
+    ("culture", "expected"),
+    [("fr-FR", "fr-FR"), ("es", "es-ES"), ("en-GB", "en-US"), ("", "pt-BR"), ("de", "pt-BR"), ("xx-YY", "pt-BR")],
 )
 def test_the_culture_parameter_picks_the_language(amanda, culture, expected):
+    # A language the program does not speak answers 200 in the customer's language: Braze renders an error
+    # answer as an empty string in the message.
     issue(amanda)
 
-    body = braze_client().get(wallet_url(amanda.sessionm_user_id, culture=culture)).json()
+    response = braze_client().get(wallet_url(amanda.sessionm_user_id, culture=culture))
 
-    assert body["culture"] == expected
-    assert body["offers"][0]["title"] == demo.FREE_LARGE_FRIES.texts[expected].name
-
-
-def test_an_unknown_culture_is_a_400(amanda):
-    response = braze_client().get(wallet_url(amanda.sessionm_user_id, culture="de-DE"))
-
-    assert response.status_code == 400
-    assert response.json()["ok"] is False
-    assert response.json()["error"]["code"] == "invalid"
-    assert "culture" in response.json()["error"]["details"]
+    assert response.status_code == 200
+    payload = response.json()["payload"]
+    assert payload["culture"] == expected
+    assert payload["user_offers"][0]["name"] == demo.FREE_LARGE_FRIES.texts[expected].name
 
 
-def test_the_offers_listed_are_capped(amanda):
-    issue(amanda, times=connected_content.MAX_OFFERS + 3)
+def test_every_offer_is_listed_not_only_a_first_page(amanda):
+    issue(amanda, times=23)
 
     response = braze_client().get(wallet_url(amanda.sessionm_user_id))
 
-    body = response.json()
-    assert len(body["offers"]) == connected_content.MAX_OFFERS
-    assert body["offers_total"] == connected_content.MAX_OFFERS + 3
-    assert len(response.content) < 64 * 1024
+    payload = response.json()["payload"]
+    assert len(payload["user_offers"]) == payload["total_records"] == 23
+    assert len(response.content) < 1024 * 1024
 
 
 def test_it_never_writes(amanda):
@@ -209,15 +214,21 @@ def test_sessionm_failures_answer_json_braze_can_abort_on(fake_sessionm, answer,
     assert len(fake_sessionm.calls) == 1  # no retry: Braze's 2 s would be gone
 
 
-def test_sessionm_is_asked_once_with_the_short_deadline(fake_sessionm):
-    customer = CustomerFactory(language="es")
-    fake_sessionm.post(
-        USER_OFFERS_URL,
-        json={
-            "status": "ok",
-            "payload": {"user_offers": [], "total_records": 0, "available_points": 7, "total_points": 9},
+def _offers_page(ids, total, points=7):
+    return {
+        "status": "ok",
+        "payload": {
+            "user_offers": [{"id": i, "offer_id": "o", "name": i} for i in ids],
+            "total_records": total,
+            "available_points": points,
+            "total_points": 9,
         },
-    )
+    }
+
+
+def test_sessionm_is_asked_with_the_short_deadline(fake_sessionm):
+    customer = CustomerFactory(language="es")
+    fake_sessionm.post(USER_OFFERS_URL, json=_offers_page([], 0))
 
     body = braze_client().get(wallet_url(customer.sessionm_user_id)).json()
 
@@ -231,4 +242,17 @@ def test_sessionm_is_asked_once_with_the_short_deadline(fake_sessionm):
         connected_content.MAX_OFFERS,
         0,
     )
-    assert (body["available_points"], body["total_points"], body["offers"]) == (7, 9, [])
+    payload = body["payload"]
+    assert (payload["available_points"], payload["total_points"], payload["user_offers"]) == (7, 9, [])
+
+
+def test_a_short_answer_is_followed_by_the_next_page(fake_sessionm):
+    # A tenant answering fewer offers than it has (a lower take limit): the rest is read, not dropped.
+    customer = CustomerFactory()
+    fake_sessionm.post(USER_OFFERS_URL, json=_offers_page(["a", "b"], 3))
+    fake_sessionm.post(USER_OFFERS_URL, json=_offers_page(["c"], 3))
+
+    payload = braze_client().get(wallet_url(customer.sessionm_user_id)).json()["payload"]
+
+    assert [offer["id"] for offer in payload["user_offers"]] == ["a", "b", "c"]
+    assert [json.loads(call.request.body)["skip"] for call in fake_sessionm.calls] == [0, 2]

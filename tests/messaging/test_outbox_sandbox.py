@@ -91,3 +91,21 @@ def test_a_failing_braze_is_retried_later_and_nothing_is_sent_twice():
     welcome.refresh_from_db()
     assert welcome.status == NotificationStatus.SENT
     assert BrazeMessage.objects.using("sandbox").count() == 1
+
+
+def test_braze_queued_during_maintenance_is_sent_once_never_again():
+    # Braze documents 202 {"message":"queued"} during maintenance as received and queued
+    # (https://braze.com/docs/api/errors): the outbox must not send it again.
+    customer = sign_up("amanda@example.com")
+    faults.set_faults(upstreams=["braze"], deferred_rate=1.0)
+
+    first = deliver_due()
+    faults.clear_faults()
+    second = deliver_due()
+
+    assert (first.sent, first.calls, second.calls) == (1, 1, 0)
+    welcome = Notification.objects.get(customer=customer)
+    assert welcome.status == NotificationStatus.SENT
+    assert "queued" in welcome.delivery_attempts.get().error
+    # Braze processed it (later, in real life): one message, never two.
+    assert BrazeMessage.objects.using("sandbox").filter(recipient=customer.sessionm_user_id).count() == 1

@@ -175,7 +175,8 @@ def test_an_unknown_type_is_acknowledged_recorded_and_ignored(tasks, django_capt
 
 
 def _stale(seconds):
-    return str(int((timezone.now() + timedelta(seconds=seconds)).timestamp()))
+    # Computed when the test runs, not when it is collected: a long suite must not age it into tolerance.
+    return lambda: str(int((timezone.now() + timedelta(seconds=seconds)).timestamp()))
 
 
 @pytest.mark.parametrize(
@@ -191,6 +192,7 @@ def _stale(seconds):
     ids=["wrong-secret", "too-old", "from-the-future", "malformed-timestamp", "wrong-signature", "malformed-signature"],
 )
 def test_a_bad_signature_is_a_401_and_records_nothing(tamper):
+    tamper = {name: value() if callable(value) else value for name, value in tamper.items()}
     response = post(event(user_id="u-1", data=offer_issued_data()), **tamper)
 
     assert response.status_code == 401
@@ -201,7 +203,7 @@ def test_a_bad_signature_is_a_401_and_records_nothing(tamper):
 
 def test_a_replay_with_a_fresh_timestamp_does_not_verify():
     payload = json.dumps(event(user_id="u-1", data=offer_issued_data())).encode()
-    old = _stale(-10 * 60)
+    old = _stale(-10 * 60)()
     captured = webhook_signature(secret=settings.SESSIONM_WEBHOOK_SECRET, timestamp=old, body=payload)
 
     response = post(None, raw=payload, signature=captured)  # the current timestamp, the old signature
@@ -467,3 +469,46 @@ def test_an_unexpected_error_marks_the_event_failed_for_the_admin(
 
     recorded = InboundEvent.objects.get()
     assert (recorded.status, recorded.note) == (InboundEventStatus.FAILED, "unexpected error: KeyError")
+
+
+def test_campaign_runtime_custom_data_and_triggering_event_reach_the_offer_message(
+    tasks, django_capture_on_commit_callbacks
+):
+    # Braze's SessionM partner page lists "campaign runtime", "campaign custom data" and triggering event data
+    # among the fields SessionM sends (https://braze.com/docs/partners/message_orchestration/channel_extensions/
+    # loyalty/sessionm): carried under those names when SessionM gives them.
+    customer = CustomerFactory()
+    data = offer_issued_data(
+        campaign_runtime={"start_date": "2025-06-01T00:00:00Z", "end_date": "2025-06-30T23:59:59Z"},
+        campaign_custom_data={"braze_campaign_id": "b-1", "tier": "gold"},
+        triggering_event_data={"transaction_id": "t-9", "subtotal": "18.00"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        post(event(user_id=customer.sessionm_user_id, data=data))
+    sessionm_event_process(event_pk=enqueued(tasks)[0].args[0])
+
+    [issued] = Notification.objects.filter(kind=NotificationKind.OFFER_ISSUED)
+    properties = issued.trigger_properties
+    assert properties["campaign_runtime"] == data["campaign_runtime"]
+    assert properties["campaign_custom_data"] == data["campaign_custom_data"]
+    assert properties["triggering_event_data"] == data["triggering_event_data"]
+
+
+def test_without_them_the_message_has_no_such_keys(tasks, django_capture_on_commit_callbacks):
+    customer = CustomerFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        post(event(user_id=customer.sessionm_user_id, data=offer_issued_data()))
+    sessionm_event_process(event_pk=enqueued(tasks)[0].args[0])
+
+    properties = Notification.objects.get(kind=NotificationKind.OFFER_ISSUED).trigger_properties
+    assert not {"campaign_runtime", "campaign_custom_data", "triggering_event_data"} & set(properties)
+
+
+def test_oversized_campaign_data_is_a_400(db):
+    customer = CustomerFactory()
+    data = offer_issued_data(campaign_custom_data={"blob": "x" * 9000})
+
+    response = post(event(user_id=customer.sessionm_user_id, data=data))
+
+    assert response.status_code == 400
+    assert not InboundEvent.objects.exists()

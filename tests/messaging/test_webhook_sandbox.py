@@ -9,6 +9,7 @@ import responses
 from django.conf import settings
 
 from apps.accounts.services import customer_signup
+from apps.messaging.serializers import OfferIssuedEventDataSerializer
 from apps.messaging.webhooks import webhook_signature
 from apps.sandbox import demo
 from apps.sandbox.sessionm import webhook
@@ -62,6 +63,11 @@ def test_a_campaign_reward_names_its_campaign(sent, settings):
 
     [(_url, event)] = sent
     assert (event["data"]["campaign_id"], event["data"]["campaign_name"]) == (tuesdays.id, tuesdays.texts["en-US"].name)
+    # The partner page's campaign runtime and custom data, and the triggering event, as the receiver reads them.
+    assert event["data"]["campaign_runtime"]["start_date"].startswith(tuesdays.start.strftime("%Y-%m-%d"))
+    assert event["data"]["campaign_custom_data"] == {"requires_opt_in": True, "rule": tuesdays.rule}
+    assert event["data"]["triggering_event_data"]["source"] == f"campaign:{tuesdays.slug}"
+    assert OfferIssuedEventDataSerializer(data=event["data"]).is_valid()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -255,11 +255,26 @@ def test_more_than_75_objects_is_max_input_length_exceeded(raw):
     assert not Document.objects.using("sandbox").filter(kind=USER_KIND).exists()
 
 
+def test_75_objects_is_a_limit_of_all_three_arrays_combined(raw):
+    # "Up to 75 objects total combined across attributes, events, and purchases" (https://braze.com/docs/api/api_limits).
+    event = {"external_id": "u", "name": "e", "time": "2026-11-01T00:00:00Z"}
+    body = {"attributes": [{"external_id": f"u{i}"} for i in range(40)], "events": [event] * 36}
+
+    response = raw("/users/track", body)
+
+    assert response.status_code == 400
+    assert response.json() == {"message": "Max Input Length Exceeded"}
+    assert raw("/users/track", {**body, "events": [event] * 35}).status_code == 201
+
+
 def test_users_delete_removes_profiles_and_their_messages(client):
     client.track_users(attributes=[{"external_id": "u1"}, {"external_id": "u2"}])
     client.trigger_campaign(campaign_id="c", recipients=[Recipient("u1"), Recipient("u2")])
 
-    assert client.delete_users(["u1", "missing"]) == 1
+    result = client.delete_users(["u1", "missing"])
+    # Ids without a profile come back under invalid_user_ids
+    # (https://braze.com/docs/api/endpoints/user_data/post_user_delete).
+    assert (result.deleted, result.invalid_user_ids) == (1, ["missing"])
 
     assert [message.recipient for message in messages()] == ["u2"]
     assert list(Document.objects.using("sandbox").filter(kind=USER_KIND).values_list("key", flat=True)) == ["u2"]

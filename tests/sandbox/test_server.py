@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from apps.sandbox import faults, server
-from apps.sandbox.braze.ratelimit import HourlyWindow
+from apps.sandbox.braze.ratelimit import HourlyWindow, track_window
 from apps.sandbox.http import SandboxResponse
 from apps.upstream.inprocess import READ_TIMEOUT_ENVIRON_KEY
 
@@ -137,15 +137,25 @@ def test_a_core_call_reaches_its_handler_with_path_params_query_headers_and_body
         ("POST", "/users/u-1/tags", "tags_add", core_auth),
         ("GET", "/users/u-1/tags", "tags_get", core_auth),
         ("GET", "/users/u-1/timelines/END_USER_MEMBER_STATEMENT", "timeline_get", core_auth),
+        ("GET", "/external/users/e-1/timelines/END_USER_MEMBER_STATEMENT", "timeline_get_external", core_auth),
+        # The documented method of the custom profile is POST (t_create_profile.htm); PUT is served too.
+        ("POST", "/users/u-1/models/user_profile", "user_profile_create", core_auth),
+        ("PUT", "/users/u-1/models/user_profile", "user_profile_update", core_auth),
+        ("POST", "/external/users/e-1/models/user_profile", "user_profile_create_external", core_auth),
+        ("POST", "/users/u-1/privacy_requests", "privacy_forget_request", core_auth),
+        ("GET", "/users/u-1/campaigns", "campaigns_eligible_v1", core_auth),
+        ("GET", "/external/users/e-1/campaigns", "campaigns_eligible_external_v1", core_auth),
     ],
 )
 def test_core_paths_are_told_apart(recorded, method, path, route, auth):
     assert call(method, core_path(path), headers=auth()).body["route"] == route
 
 
-def test_the_v2_campaigns_path_is_served(recorded):
-    path = f"/sessionm/core/priv/v2/apps/{settings.SESSIONM_API_KEY}/users/u-1/campaigns"
-    assert call("GET", path, headers=core_auth()).body["route"] == "campaigns_eligible"
+def test_the_v2_campaigns_paths_are_served(recorded):
+    v2 = f"/sessionm/core/priv/v2/apps/{settings.SESSIONM_API_KEY}"
+    assert call("GET", v2 + "/users/u-1/campaigns", headers=core_auth()).body["route"] == "campaigns_eligible"
+    external = call("GET", v2 + "/external/users/e-1/campaigns", headers=core_auth()).body["route"]
+    assert external == "campaigns_eligible_external"
 
 
 def test_connect_pos_and_braze_calls_reach_their_handlers(recorded):
@@ -318,6 +328,26 @@ def test_braze_answers_429_once_the_hourly_window_is_used_up(monkeypatch, record
     assert len(recorded) == 1
 
 
+def test_users_track_has_its_own_window_of_3000_per_3_seconds(monkeypatch, recorded):
+    # /users/track: "3,000 requests per three seconds", apart from the hourly limit of the others
+    # (https://braze.com/docs/api/api_limits).
+    now = [9.5]
+    monkeypatch.setattr(server, "braze_track_window", track_window(clock=lambda: now[0]))
+    monkeypatch.setattr(server, "braze_window", HourlyWindow(limit=1, clock=lambda: 7200.5))
+    track = {"attributes": [{"external_id": "u1", "first_name": "Ana"}]}
+
+    answers = [call("POST", "/braze/users/track", body=track, headers=braze_auth()) for _ in range(3001)]
+
+    assert {a.status for a in answers[:3000]} == {200}  # (the recorded fixture answers 200)
+    assert answers[0].headers["x-ratelimit-limit"] == "3000"
+    assert answers[0].headers["x-ratelimit-reset"] == "12"  # the end of this 3-second window
+    assert answers[3000].status == 429
+    # The trigger endpoints' window is untouched by users/track calls.
+    assert call("POST", BRAZE_TRIGGER, body={}, headers=braze_auth()).headers["x-ratelimit-remaining"] == "0"
+    now[0] = 12.0  # the next window
+    assert call("POST", "/braze/users/track", body=track, headers=braze_auth()).status == 200
+
+
 # --- Standalone: connections and control endpoints ---------------------------------------------------------
 
 
@@ -368,6 +398,7 @@ def test_faults_can_be_read_and_replaced_over_http():
         "error_rate": 0.0,
         "timeout_rate": 0.0,
         "rate_limit_rate": 0.0,
+        "deferred_rate": 0.0,
     }
 
     braze = call(
@@ -392,6 +423,7 @@ def test_faults_can_be_read_and_replaced_over_http():
         ({"upstream": "braze", "latency_ms": -1}, "latency_ms"),
         ({"upstream": "mailchimp"}, "unknown upstream"),
         ({"upstream": "sessionm-core", "rate_limit_rate": 0.5}, "braze only"),
+        ({"upstream": "sessionm-core", "deferred_rate": 0.5}, "braze and sessionm-pos only"),
         ({"upstream": "braze", "jitter": 1}, "unknown fields"),
         ([1], "JSON object"),
     ],

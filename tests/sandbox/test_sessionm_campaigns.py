@@ -1,6 +1,7 @@
 """The SessionM emulator's Core activity: timeline pages, eligible campaigns, opt-ins and promo codes."""
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -47,13 +48,16 @@ def campaigns(user_id):
 
 
 # --- Timeline ----------------------------------------------------------------------------------------------
-def test_timeline_is_newest_first_with_core_times_and_event_types(user_id):
+def test_timeline_is_oldest_first_with_core_times_and_event_types_and_no_ids(user_id):
+    # The documented event shape (https://docs.sessionm.com/developer/APIs/Core/Customers/customers_timeline.htm)
+    # promises no "id": the emulator sends none, so nothing in the BFF can depend on one.
     call("user_event_trigger", {"user_id": user_id, "event_lookup": "survey_completed"})
     body = timeline(user_id)
 
     kinds = [event["event_stream_payload"]["kind"] for event in body["result"]]
-    assert kinds == ["event_reward", "welcome_bonus"]
-    newest = body["result"][0]
+    assert kinds == ["welcome_bonus", "event_reward"]
+    newest = body["result"][-1]
+    assert "id" not in newest
     assert newest["event_stream_payload"] == {
         "kind": "event_reward",
         "title": "Survey completed: 50 points",
@@ -66,15 +70,20 @@ def test_timeline_is_newest_first_with_core_times_and_event_types(user_id):
     assert {"id": 1, "name": "Welcome bonus", "slug": "welcome_bonus"} in body["event_types"]
 
 
-def test_timeline_pages_with_since(user_id):
-    for lookup in ("survey_completed", "app_review"):
+def test_timeline_since_is_a_timestamp_asking_for_later_events(monkeypatch, user_id):
+    # "The since parameter value, which is a timestamp, can be used to query for subsequent events. If no
+    # value is passed, all events are returned." (https://docs.sessionm.com/developer/Tasks/Customers/t_get_timeline.htm)
+    start = clock.now()
+    for minutes, lookup in ((1, "survey_completed"), (2, "app_review")):
+        monkeypatch.setattr(clock, "now", lambda minutes=minutes: start + timedelta(minutes=minutes))
         call("user_event_trigger", {"user_id": user_id, "event_lookup": lookup})
-    everything = [event["id"] for event in timeline(user_id, count=10)["result"]]
-    assert len(everything) == 3
+    everything = timeline(user_id, count=10)["result"]
+    assert [event["event_stream_payload"]["kind"] for event in everything] == ["welcome_bonus"] + ["event_reward"] * 2
 
     first = timeline(user_id, count=2)["result"]
-    second = timeline(user_id, count=2, since=first[-1]["id"])["result"]
-    assert [event["id"] for event in first + second] == everything
+    later = timeline(user_id, count=2, since=first[-1]["timestamp"])["result"]
+    assert first + later == everything
+    assert timeline(user_id, since=everything[-1]["timestamp"])["result"] == []
 
 
 def test_timeline_filters_by_event_type_slug_or_id(user_id):
@@ -94,7 +103,7 @@ def test_timeline_filters_by_event_type_slug_or_id(user_id):
         ({"count": "0"}, {"count": "must be greater than or equal to 1"}),
         ({"count": "1001"}, {"count": "must be less than or equal to 1000"}),
         ({"count": "ten"}, {"count": "must be an integer"}),
-        ({"since": "not-an-event"}, {"since": "is not an event of this timeline"}),
+        ({"since": "not-a-time"}, {"since": "must be a timestamp (YYYY-MM-DD HH:MM:SS)"}),
         ({"event_types": "lottery"}, {"event_types": "unknown event type: lottery"}),
     ],
 )
@@ -115,6 +124,19 @@ def test_timeline_titles_speak_the_customers_language(user_id):
 
 
 # --- Eligible campaigns ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "route", ["campaigns_eligible_v1", "campaigns_eligible_external", "campaigns_eligible_external_v1"]
+)
+def test_the_v1_v2_and_external_campaign_paths_answer_alike(user_id, route):
+    # The messaging example lists /priv/v1/.../users/:user_id/campaigns and the external-id form
+    # (https://docs.sessionm.com/developer/APIs/Core/Campaigns/campaigns_api.htm).
+    expected = campaigns(user_id)
+    who = {"external_id": "ext-amanda"} if "external" in route else {"user_id": user_id}
+    status, body = answer(call(route, **who))
+    assert status == 200
+    assert {tile["campaign_id"]: tile for tile in body["campaigns"]["tiles"]} == expected
+
+
 def test_eligible_campaigns_carry_progress_and_texts(user_id):
     tiles = campaigns(user_id)
 
@@ -183,7 +205,7 @@ def test_opting_in_to_mobile_tuesdays_issues_the_coupon_once(user_id):
     assert status == 200 and again["campaign"]["progress"]["opted_in"] is True
     assert len(wallet(user_id)) == 1
     kinds = [event["event_stream_payload"]["kind"] for event in timeline(user_id)["result"]]
-    assert kinds == ["offer_issued", "campaign_opt_in", "welcome_bonus"]
+    assert kinds == ["welcome_bonus", "campaign_opt_in", "offer_issued"]
 
 
 def test_opting_in_to_large_fries_waits_for_the_order(user_id):
@@ -213,7 +235,7 @@ def test_tuesday20_grants_the_coupon_once(user_id):
     assert (claim["code"], claim["offer_id"]) == ("TUESDAY20", demo.TUESDAY_COUPON.id)
     [coupon] = wallet(user_id)
     assert coupon["id"] == claim["user_offer_id"]
-    assert timeline(user_id)["result"][1]["event_stream_payload"]["title"] == "Promo code TUESDAY20 claimed"
+    assert timeline(user_id)["result"][-2]["event_stream_payload"]["title"] == "Promo code TUESDAY20 claimed"
 
     refused(
         call("promo_code_claim", {"promo_code": {"code": "TUESDAY20"}}, user_id=user_id), "promo_code_already_claimed"

@@ -93,14 +93,15 @@ def test_the_demo_walkthrough(client, amanda):
     campaign = {c.campaign_id: c for c in client.get_eligible_campaigns(amanda.id)}[demo.LARGE_FRIES_ON_US.id]
     assert (campaign.state, campaign.opted_in, campaign.percent) == ("completed", True, 100)
 
-    # The activity log tells the story, newest first, in pages.
-    first = client.get_timeline(amanda.id, view=VIEW, count=3)
-    assert [event.kind for event in first.events] == ["campaign_completed", "offer_issued", "purchase"]
-    assert first.events[2].amount == Decimal("18.00") and first.events[2].points == 180
-    assert first.events[1].title == "Batata grande grátis adicionado à sua carteira"
-    rest = client.get_timeline(amanda.id, view=VIEW, count=3, since=first.next_cursor)
-    assert [event.kind for event in rest.events] == ["campaign_opt_in", "welcome_bonus"]
-    assert rest.next_cursor is None
+    # The activity log tells the story, oldest first, read forward in pages (events carry no id).
+    events = client.get_timeline_events(amanda.id, view=VIEW, page_size=2)
+    kinds = ["welcome_bonus", "campaign_opt_in", "purchase", "offer_issued", "campaign_completed"]
+    assert [event.kind for event in events] == kinds
+    assert all(event.id is None for event in events)
+    assert events[2].amount == Decimal("18.00") and events[2].points == 180
+    assert events[3].title == "Batata grande grátis adicionado à sua carteira"
+    # Nothing after the last event's second.
+    assert client.get_timeline(amanda.id, view=VIEW, count=3, since=events[-1].timestamp).events == ()
 
     # Redeems it once.
     client.redeem_offer(offer.user_offer_id)
@@ -127,13 +128,18 @@ def test_rewards_store_purchase_and_insufficient_points(client, amanda):
             user_id=amanda.id,
             reward_store_id=store.id,
             reward_store_offer_id=curly.reward_store_offer_id,
+            point_account_ids=[store.point_account_id],
             culture="en-US",
         )
     assert client.get_point_balances(amanda.id).total_points == 100
 
     client.send_transaction(request_id="req-big", transaction=sale(amanda.id, ["SNACK-BOX"], subtotal="40.00"))
     purchase = client.purchase_offer(
-        user_id=amanda.id, reward_store_id=store.id, reward_store_offer_id=curly.reward_store_offer_id, culture="en-US"
+        user_id=amanda.id,
+        reward_store_id=store.id,
+        reward_store_offer_id=curly.reward_store_offer_id,
+        point_account_ids=[store.point_account_id],
+        culture="en-US",
     )
     assert (purchase.points_spent, purchase.available_points) == (500, 0)
     [entry, *_] = client.get_point_audit_log(amanda.id)
@@ -164,9 +170,9 @@ def test_profile_tags_and_deletion(client, amanda):
     tags = {tag.name: tag for tag in client.get_tags(amanda.id)}
     assert tags["vip"].count == 2 and tags["summer"].expires_at is not None
 
-    client.delete_user(amanda.id)
+    assert client.request_forget(amanda.id).request_type == "forget"
     with pytest.raises(SessionMNotFound):
-        client.delete_user(amanda.id)
+        client.request_forget(amanda.id)
     with pytest.raises(SessionMNotFound):
         client.get_user(amanda.id)
 

@@ -33,6 +33,7 @@ def test_simultaneous_purchases_never_overspend():
         "user_id": user_id,
         "reward_store_id": demo.REWARD_STORE.id,
         "reward_store_offer_id": demo.REWARD_STORE.offers[0].id,
+        "point_account_ids": [demo.REWARD_STORE.point_account_id],
     }
     start = threading.Barrier(BUYERS)
     outcomes = []

@@ -148,7 +148,7 @@ def test_redeem_once(user_id):
         e["event_stream_payload"]["kind"]
         for e in answer(call("timeline_get", user_id=user_id, view="END_USER_MEMBER_STATEMENT"))[1]["result"]
     ]
-    assert kinds[:2] == ["offer_redeemed", "offer_issued"]
+    assert kinds[-2:] == ["offer_issued", "offer_redeemed"]  # oldest first
 
 
 def test_redeem_an_expired_offer(user_id, monkeypatch):
@@ -183,7 +183,7 @@ def test_revoke(user_id):
 
 def test_a_deleted_customers_offers_are_gone(user_id):
     [user_offer_id] = issue(user_id)
-    call("user_delete", user_id=user_id)
+    call("privacy_forget_request", {"privacy_request": {"request_type": "forget"}}, user_id=user_id)
     refused(call("offer_redeem", {"user_offer_id": user_offer_id}), "user_offer_not_found", kind="not_found")
 
 
@@ -250,7 +250,13 @@ def test_reward_store_offers_arguments_are_checked(body, fields):
 
 
 def purchase(user_id, offer=CURLY, **extra):
-    body = {"user_id": user_id, "reward_store_id": STORE.id, "reward_store_offer_id": offer.id, "culture": "en-US"}
+    body = {
+        "user_id": user_id,
+        "reward_store_id": STORE.id,
+        "reward_store_offer_id": offer.id,
+        "point_account_ids": [demo.POINT_ACCOUNT.id],
+        "culture": "en-US",
+    }
     return call("reward_store_purchase", {**body, **extra})
 
 
@@ -292,5 +298,12 @@ def test_purchase_refusals(user_id):
     refused(purchase("nobody"), "user_not_found", kind="not_found")
     errors = refused(purchase(user_id, point_account_ids=["another-account"]), "validation")
     assert errors["details"] == {"point_account_ids": "must include the reward store's point account"}
+    # SessionM requires the point account(s) to spend from
+    # (https://docs.sessionm.com/developer/Tasks/Offers/t_purchase_store_offer.htm).
+    without = {"user_id": user_id, "reward_store_id": STORE.id, "reward_store_offer_id": CURLY.id}
+    assert set(refused(call("reward_store_purchase", without), "validation")["details"]) == {"point_account_ids"}
+    for missing in ({"point_account_ids": None}, {"point_account_ids": []}, {"point_account_ids": [""]}):
+        errors = refused(purchase(user_id, **missing), "validation")
+        assert set(errors["details"]) == {"point_account_ids"}
     assert balance(user_id) == 5100
-    ok(purchase(user_id, point_account_ids=[demo.POINT_ACCOUNT.id]))
+    ok(purchase(user_id))

@@ -111,7 +111,7 @@ def test_a_purchase_earns_10_points_per_dollar(user_id):
         payload["transaction_id"],
     )
     _, timeline = answer(call("timeline_get", user_id=user_id, view="END_USER_MEMBER_STATEMENT"))
-    event = timeline["result"][0]["event_stream_payload"]
+    event = timeline["result"][-1]["event_stream_payload"]  # oldest first
     assert event == {"kind": "purchase", "title": "Purchase of $18.00: 180 points", "points": 180, "amount": "18.00"}
 
 
@@ -250,8 +250,8 @@ def test_purchases_climb_the_tiers(user_id):
         call("timeline_get", query={"event_types": "tier_changed"}, user_id=user_id, view="END_USER_MEMBER_STATEMENT")
     )
     assert [e["event_stream_payload"]["title"] for e in timeline["result"]] == [
-        "Your tier is now Gold",
         "Your tier is now Silver",
+        "Your tier is now Gold",
     ]
 
 
@@ -321,10 +321,10 @@ def test_the_walkthrough_two_kinds_of_fries_after_opting_in(user_id):
         "percent": 100,
     }
     _, timeline = answer(call("timeline_get", user_id=user_id, view="END_USER_MEMBER_STATEMENT"))
-    assert [e["event_stream_payload"]["title"] for e in timeline["result"][:3]] == [
-        "Large Fries on us completed",
-        "Free Large Fries added to your wallet",
+    assert [e["event_stream_payload"]["title"] for e in timeline["result"][-3:]] == [
         "Purchase of $18.00: 180 points",
+        "Free Large Fries added to your wallet",
+        "Large Fries on us completed",
     ]
 
     # Completed: the next such order earns points only.

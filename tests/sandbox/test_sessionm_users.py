@@ -211,23 +211,47 @@ def test_update_an_unknown_user_is_user_not_found():
     refused(call("user_update", {"user": {"first_name": "X"}}, user_id="nobody"), "user_not_found", status=404)
 
 
-def test_delete_forgets_the_profile_and_its_indexes():
+FORGET = {"privacy_request": {"request_type": "forget"}}
+
+
+def test_a_forget_request_forgets_the_profile_and_its_indexes():
+    # Forgetting is a Data Privacy request ("Create Request to Forget Customer Data",
+    # https://docs.sessionm.com/developer/APIs/Core/Customers/customers_data_privacy.htm), not a DELETE.
     user = create()
     call("offer_issue", {"user_id": user["id"], "offer_id": demo.FREE_CURLY_FRIES.id})
 
-    status, body = answer(call("user_delete", user_id=user["id"]))
+    status, body = answer(call("privacy_forget_request", FORGET, user_id=user["id"]))
 
-    assert (status, body) == (200, {"status": "ok"})
+    assert status == 200 and body["status"] == "ok"
+    assert body["privacy_request"]["request_type"] == "forget" and body["privacy_request"]["id"]
     refused(call("user_get", user_id=user["id"]), "user_not_found", status=404)
     assert not Document.objects.using("sandbox").filter(alt_key=user["id"]).exists()
     # The email and external id may be used again.
     create()
 
 
-def test_delete_twice_is_user_not_found():
+def test_forget_twice_is_user_not_found():
     user = create()
-    call("user_delete", user_id=user["id"])
-    refused(call("user_delete", user_id=user["id"]), "user_not_found", status=404)
+    call("privacy_forget_request", FORGET, user_id=user["id"])
+    refused(call("privacy_forget_request", FORGET, user_id=user["id"]), "user_not_found", status=404)
+
+
+@pytest.mark.parametrize("body", [{}, {"privacy_request": {"request_type": "export"}}])
+def test_a_forget_request_must_say_forget(body):
+    user = create()
+    refused(call("privacy_forget_request", body, user_id=user["id"]), "validation")
+    assert answer(call("user_get", user_id=user["id"]))[0] == 200
+
+
+def test_the_custom_profile_takes_the_documented_post(monkeypatch):
+    # POST .../users/:user_id/models/user_profile (https://docs.sessionm.com/developer/Tasks/Customers/t_create_profile.htm)
+    user = create()
+    status, body = answer(call("user_profile_create", {"user_profile": {"sauce": "aioli"}}, user_id=user["id"]))
+    assert status == 200 and body["user_profile"]["sauce"] == "aioli"
+    status, body = answer(
+        call("user_profile_create_external", {"user_profile": {"size": "L"}}, external_id=user["external_id"])
+    )
+    assert status == 200 and body["user_profile"] == {"sauce": "aioli", "size": "L", "_version": 2}
 
 
 def test_custom_profile_merges_and_counts_versions():

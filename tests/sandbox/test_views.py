@@ -154,6 +154,9 @@ def test_sessionm_switches_have_no_rate_limit_field(client):
 
     assert "rate_limit_rate" in forms["braze"].fields
     assert "rate_limit_rate" not in forms["sessionm-core"].fields
+    # "202 queued" (Braze) and "pending processing" (Cloud POS) only where those vendors answer them.
+    assert "deferred_rate" in forms["braze"].fields and "deferred_rate" in forms["sessionm-pos"].fields
+    assert "deferred_rate" not in forms["sessionm-core"].fields
 
 
 def test_an_invalid_switch_is_shown_with_its_error_and_changes_nothing(client):

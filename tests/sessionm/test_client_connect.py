@@ -118,7 +118,20 @@ def test_quantity_must_be_positive(client, mock):
         client.issue_offer(USER_ID, "o-curly", quantity=0)
     with pytest.raises(ValueError):
         client.purchase_offer(
-            user_id=USER_ID, reward_store_id="rs-1", reward_store_offer_id="rso-1", culture="en-US", quantity=0
+            user_id=USER_ID,
+            reward_store_id="rs-1",
+            reward_store_offer_id="rso-1",
+            point_account_ids=["pa-1"],
+            culture="en-US",
+            quantity=0,
+        )
+    with pytest.raises(ValueError):
+        client.purchase_offer(
+            user_id=USER_ID,
+            reward_store_id="rs-1",
+            reward_store_offer_id="rso-1",
+            point_account_ids=[],
+            culture="en-US",
         )
     assert len(mock.calls) == 0
 
@@ -226,9 +239,14 @@ def test_purchase_offer(client, mock):
     )
 
     purchase = client.purchase_offer(
-        user_id=USER_ID, reward_store_id="rs-1", reward_store_offer_id="rso-curly", culture="fr-FR"
+        user_id=USER_ID,
+        reward_store_id="rs-1",
+        reward_store_offer_id="rso-curly",
+        point_account_ids=["pa-1"],
+        culture="fr-FR",
     )
 
+    # point_account_ids is required (https://docs.sessionm.com/developer/Tasks/Offers/t_purchase_store_offer.htm).
     assert_connect_call(
         mock.calls[0],
         f"{OFFERS}/rewardstores/purchase_offer",
@@ -236,11 +254,38 @@ def test_purchase_offer(client, mock):
             "user_id": USER_ID,
             "reward_store_id": "rs-1",
             "reward_store_offer_id": "rso-curly",
+            "point_account_ids": ["pa-1"],
             "quantity": 1,
             "culture": "fr-FR",
         },
     )
     assert (purchase.user_offer_id, purchase.points_spent, purchase.available_points) == ("uo-43", 500, 80)
+
+
+@pytest.mark.parametrize(
+    ("payload", "user_offer_id"),
+    [
+        ({}, None),
+        ({"user_offer": {"id": "uo-7"}}, "uo-7"),
+        ({"user_offers": [{"id": "uo-8", "offer_id": "o-curly"}]}, "uo-8"),
+        ({"status_list": [{"user_offer_id": "uo-9", "fail_reason": 0}]}, "uo-9"),
+        ({"user_offer_id": {"unexpected": True}, "points_spent": "lots", "available_points": None}, None),
+        (None, None),
+    ],
+)
+def test_purchase_answer_is_read_leniently(client, mock, payload, user_offer_id):
+    # Whatever the success payload holds, the points are spent: never an error (the answer is not documented).
+    mock.post(f"{OFFERS}/rewardstores/purchase_offer", json={"status": "ok", "payload": payload})
+
+    purchase = client.purchase_offer(
+        user_id=USER_ID,
+        reward_store_id="rs-1",
+        reward_store_offer_id="rso-1",
+        point_account_ids=["pa"],
+        culture="en-US",
+    )
+
+    assert purchase.user_offer_id == user_offer_id
 
 
 def test_get_point_balances(client, mock):

@@ -4,7 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from apps.sessionm.errors import SessionMNotFound, SessionMRejected
+from apps.sessionm.errors import SessionMBadResponse, SessionMNotFound, SessionMRejected
+from apps.sessionm.routes import ROUTES
 from apps.sessionm.types import SessionMUser
 
 from .conftest import CORE_AUTH, CORE_V1, CORE_V2, TIMEOUT, USER_ID, sent_json
@@ -139,24 +140,37 @@ def test_update_user_refuses_attributes_sessionm_does_not_update(client, mock):
     assert len(mock.calls) == 0
 
 
-def test_delete_user(client, mock):
-    mock.delete(f"{CORE_V1}/users/{USER_ID}", json={"status": "ok"})
+def test_forget_is_a_data_privacy_request(client, mock):
+    # https://docs.sessionm.com/developer/APIs/Core/Customers/customers_data_privacy.htm ("Create Request to
+    # Forget Customer Data"); the path is inferred (routes.py), the envelope is Core's.
+    mock.post(
+        f"{CORE_V1}/users/{USER_ID}/privacy_requests",
+        json={"status": "ok", "privacy_request": {"id": "pr-1", "request_type": "forget", "status": "submitted"}},
+    )
 
-    assert client.delete_user(USER_ID) is None
+    request = client.request_forget(USER_ID)
 
-    assert_core_call(mock.calls[0], "DELETE", f"{CORE_V1}/users/{USER_ID}")
+    assert_core_call(mock.calls[0], "POST", f"{CORE_V1}/users/{USER_ID}/privacy_requests")
+    assert sent_json(mock.calls[0]) == {"privacy_request": {"request_type": "forget"}}
+    assert (request.id, request.request_type, request.status) == ("pr-1", "forget", "submitted")
 
 
-def test_delete_user_already_gone(client, mock):
-    mock.delete(
-        f"{CORE_V1}/users/{USER_ID}",
+def test_forget_of_a_customer_already_gone(client, mock):
+    mock.post(
+        f"{CORE_V1}/users/{USER_ID}/privacy_requests",
         status=404,
         json={"status": "error", "errors": {"code": "user_not_found", "message": "user not found"}},
     )
 
     with pytest.raises(SessionMNotFound) as caught:
-        client.delete_user(USER_ID)
+        client.request_forget(USER_ID)
     assert caught.value.code == "user_not_found"
+
+
+def test_forget_route_is_flagged_inferred_and_names_its_page():
+    route = ROUTES["privacy_forget_request"]
+    assert route.inferred and route.doc.endswith("customers_data_privacy.htm")
+    assert all(route.doc or route.inferred for route in ROUTES.values())
 
 
 def test_add_tags_by_user_id_with_ttl(client, mock):
@@ -210,54 +224,81 @@ def test_get_tags(client, mock):
     ]
 
 
-def _event(event_id, title, points=None):
-    payload = {"kind": "points_earned", "title": title}
+def _event(timestamp, title, points=None, type_id=7):
+    # The documented event shape: no "id" (https://docs.sessionm.com/developer/APIs/Core/Customers/customers_timeline.htm).
+    payload = {"title": title}
     if points is not None:
         payload["points"] = points
     return {
-        "id": event_id,
-        "event_stream_event_type_id": "7",
-        "timestamp": "2025-06-03 18:20:00",
-        "created_at": "2025-06-03 18:20:01",
+        "event_stream_event_type_id": type_id,
+        "timestamp": timestamp,
+        "created_at": timestamp,
         "event_stream_payload": payload,
     }
 
 
-def test_get_timeline_full_page_has_a_cursor(client, mock):
-    view = "END_USER_MEMBER_STATEMENT"
+TIMELINE = f"{CORE_V1}/users/{USER_ID}/timelines/END_USER_MEMBER_STATEMENT"
+EVENT_TYPES = [{"id": 7, "name": "Purchase", "slug": "purchase"}, {"id": 1, "name": "Welcome", "slug": "welcome_bonus"}]
+
+
+def test_get_timeline_sends_since_as_a_timestamp_and_reads_events_without_ids(client, mock):
     mock.get(
-        f"{CORE_V1}/users/{USER_ID}/timelines/{view}",
+        TIMELINE,
         json={
             "status": "ok",
-            "result": [_event("ev-3", "Purchase", 180), _event("ev-2", "Welcome bonus", 100)],
+            # SessionM promises no order: the client sorts by time.
+            "result": [_event("2025-06-03 18:20:00", "Purchase", 180), _event("2025-06-01 09:00:00", "Hi", 100, 1)],
             "count": 2,
-            "event_types": [{"id": 7, "name": "Points", "slug": "points"}],
+            "event_types": EVENT_TYPES,
         },
     )
 
-    page = client.get_timeline(USER_ID, view=view, count=2, since="ev-4", event_types=["points", "offers"])
+    page = client.get_timeline(
+        USER_ID,
+        view="END_USER_MEMBER_STATEMENT",
+        count=2,
+        since=datetime(2025, 5, 31, 12, 0, tzinfo=UTC),
+        event_types=["purchase", "welcome_bonus"],
+    )
 
     assert_core_call(
         mock.calls[0],
         "GET",
-        f"{CORE_V1}/users/{USER_ID}/timelines/{view}?count=2&since=ev-4&event_types=points%2Coffers",
+        f"{TIMELINE}?count=2&since=2025-05-31+12%3A00%3A00&event_types=purchase%2Cwelcome_bonus",
     )
-    assert [event.id for event in page.events] == ["ev-3", "ev-2"]
-    assert page.events[0].points == 180
-    assert page.next_cursor == "ev-2"
+    assert [(event.id, event.kind, event.points) for event in page.events] == [
+        (None, "welcome_bonus", 100),
+        (None, "purchase", 180),
+    ]
+    # A full page: the next one asks from the last event's time.
+    assert page.next_since == datetime(2025, 6, 3, 18, 20, tzinfo=UTC)
 
 
 def test_get_timeline_short_page_is_the_last(client, mock):
-    mock.get(
-        f"{CORE_V1}/users/{USER_ID}/timelines/END_USER_MEMBER_STATEMENT",
-        json={"status": "ok", "result": [_event("ev-1", "Joined")], "count": 1},
-    )
+    mock.get(TIMELINE, json={"status": "ok", "result": [_event("2025-06-03 18:20:00", "Joined")], "count": 1})
 
     page = client.get_timeline(USER_ID, view="END_USER_MEMBER_STATEMENT", count=20)
 
     assert mock.calls[0].request.url.endswith("/timelines/END_USER_MEMBER_STATEMENT?count=20")
-    assert page.next_cursor is None
+    assert page.next_since is None
     assert page.events[0].points is None
+
+
+def test_get_timeline_events_reads_forward_without_losing_events_of_the_same_second(client, mock):
+    first = [_event(f"2025-06-0{day} 10:00:00", f"e{day}", day) for day in (1, 2)]
+    # The second page starts a second early (since may be exclusive): the repeated event is dropped.
+    second = [_event("2025-06-02 10:00:00", "e2", 2), _event("2025-06-02 10:00:00", "e2b", 5)]
+    mock.get(TIMELINE, json={"status": "ok", "result": first, "event_types": EVENT_TYPES})
+    mock.get(TIMELINE, json={"status": "ok", "result": second, "event_types": EVENT_TYPES})
+
+    events = client.get_timeline_events(USER_ID, view="END_USER_MEMBER_STATEMENT", page_size=2, max_events=10)
+
+    assert [event.title for event in events] == ["e1", "e2", "e2b"]
+    assert "since" not in mock.calls[0].request.url  # no since: all events, from the first
+    assert "since=2025-06-02+09%3A59%3A59" in mock.calls[1].request.url
+    # A full page of nothing new (more events in one second than a page holds) is asked again with a larger
+    # count; a short page ends the read.
+    assert len(mock.calls) == 4 and "count=4" in mock.calls[3].request.url
 
 
 @pytest.mark.parametrize("count", [0, 1001])
@@ -340,3 +381,10 @@ def test_claim_promo_code(client, mock):
     assert_core_call(mock.calls[0], "POST", url)
     assert sent_json(mock.calls[0]) == {"promo_code": {"code": "TUESDAY20"}}
     assert (claim.code, claim.offer_id, claim.user_offer_id) == ("TUESDAY20", "o-20off", "uo-41")
+
+
+def test_a_timeline_answer_without_its_result_is_a_bad_response(client, mock):
+    mock.get(TIMELINE, json={"status": "ok", "count": 0})
+
+    with pytest.raises(SessionMBadResponse):
+        client.get_timeline(USER_ID, view="END_USER_MEMBER_STATEMENT", count=20)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from apps.sessionm.errors import SessionMValidationError
+from apps.sessionm.errors import SessionMPendingProcessing, SessionMValidationError
+from apps.upstream.errors import UpstreamUnavailable
 
 from .conftest import POS, POS_AUTH, TIMEOUT, USER_ID, sent_json
 
@@ -100,3 +101,25 @@ def test_pos_validation_errors_carry_field_details(client, mock):
         client.send_transaction(request_id="req-1001", transaction=TRANSACTION)
     assert caught.value.code == "validation"
     assert caught.value.field_errors == {"items[0].item_id": "unknown SKU"}
+
+
+@pytest.mark.parametrize("http_status", [200, 409])
+def test_pending_processing_is_a_typed_try_the_same_request_id_later(client, mock, http_status):
+    # "If a subsequent request is made with the same request_id, it will return the response when one had
+    # already been generated or if it bears an error code of "pending processing""
+    # (https://docs.sessionm.com/developer/APIs/POS/general_dto_definitions.htm): the code has a space.
+    pending = {"status": "ERROR", "errors": {"code": "pending processing", "message": "Request is pending"}}
+    mock.post(URL, status=http_status, json=pending)
+    mock.post(URL, json=ACCEPTED)
+
+    with pytest.raises(SessionMPendingProcessing) as caught:
+        client.send_transaction(request_id="req-1001", transaction=TRANSACTION)
+
+    assert caught.value.code == "pending_processing"
+    # A retry-later error, so the API answers 503 (LoyaltyUnavailable), never "bad response".
+    assert isinstance(caught.value, UpstreamUnavailable)
+    # Sent once per call: the retry is the caller's, later, with the same request id.
+    assert len(mock.calls) == 1
+    receipt = client.send_transaction(request_id="req-1001", transaction=TRANSACTION)
+    assert receipt.state == "accepted"
+    assert [sent_json(call)["request_id"] for call in mock.calls] == ["req-1001", "req-1001"]

@@ -30,7 +30,11 @@ REDEEM_URL = f"{CONNECT}/offers/api/2.0/offers/redemption/manual_redeem"
 
 def purchase(client):
     return client.purchase_offer(
-        user_id=USER_ID, reward_store_id="rs-1", reward_store_offer_id="rso-curly", culture="en-US"
+        user_id=USER_ID,
+        reward_store_id="rs-1",
+        reward_store_offer_id="rso-curly",
+        point_account_ids=["pa-1"],
+        culture="en-US",
     )
 
 

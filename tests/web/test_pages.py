@@ -17,7 +17,9 @@ from apps.api.errors import LoyaltyTimeout, LoyaltyUnavailable
 from apps.api.throttles import LoginThrottle, SignupThrottle
 from apps.loyalty.errors import OfferNotRedeemable
 from apps.loyalty.selectors import rewards_store_get, wallet_get
+from apps.sandbox import demo
 from apps.sandbox.faults import clear_faults, set_faults
+from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMBadResponse
 from apps.web.templatetags.web_format import image_src
 
@@ -850,3 +852,38 @@ def test_a_user_without_a_wallet_keeps_the_browser_language(client):
 
     assert response.status_code == 200
     assert '<html lang="fr"' in text(response)
+
+
+# --- SessionM's words in the customer's language ---------------------------------------------------------------
+
+SESSIONM_ENGLISH = ["Welcome bonus", "Purchase of", "Fries Points", "Rewards Store:", "points spent", "Silver"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("pt-br", ["Bônus de boas-vindas: 100 pontos", "Compra de US$ 200,00: 2.000 pontos", "Pontos Fries", "Prata"]),
+        ("es", ["Bono de bienvenida: 100 puntos", "Compra de 200,00 $: 2\xa0000 puntos", "Puntos Fries", "Plata"]),
+        ("fr", ["Bonus de bienvenue : 100 points", "Achat de 200,00 $ : 2\xa0000 points", "Points Fries", "Argent"]),
+    ],
+)
+def test_activity_and_points_pages_show_no_sessionm_english_for_known_kinds(db, language, expected):
+    customer = signup(language=language)
+    earn_points(customer, dollars=200)  # 2,000 points: Silver
+    client = Client()
+    client.force_login(customer.user)
+    buy = next(o for o in get_sessionm_client().get_reward_store_offers([demo.REWARD_STORE.id], culture="en-US").offers)
+    get_sessionm_client().purchase_offer(
+        user_id=customer.sessionm_user_id,
+        reward_store_id=demo.REWARD_STORE.id,
+        reward_store_offer_id=buy.reward_store_offer_id,
+        point_account_ids=[demo.REWARD_STORE.point_account_id],
+        culture="en-US",
+    )
+
+    pages = text(client.get(reverse("web:activity"))) + text(client.get(reverse("web:points")))
+
+    for words in SESSIONM_ENGLISH:
+        assert words not in pages, words
+    for words in expected:
+        assert words in pages, words

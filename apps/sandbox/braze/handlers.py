@@ -221,8 +221,9 @@ def users_track(request: SandboxRequest) -> SandboxResponse:
     for name, objects in arrays.items():
         if not isinstance(objects, list):
             raise _Fatal(f"{name} must be an array")
-        if len(objects) > MAX_TRACK_OBJECTS:
-            raise _Fatal("Max Input Length Exceeded")
+    # At most 75 objects combined across attributes, events and purchases (https://braze.com/docs/api/api_limits).
+    if sum(len(objects) for objects in arrays.values()) > MAX_TRACK_OBJECTS:
+        raise _Fatal("Max Input Length Exceeded")
 
     # Problems with single objects are not fatal: Braze processes the rest and lists them under "errors".
     errors: list[dict] = []
@@ -316,8 +317,13 @@ def users_delete(request: SandboxRequest) -> SandboxResponse:
         if not all(_text(value) for value in lists[key]):
             raise _Fatal(f"{key} must be non-empty strings")
     # Alias-only profiles do not exist in the sandbox, so user_aliases never match one.
-    deleted = state.profiles_delete(external_ids=lists["external_ids"], braze_ids=lists["braze_ids"])
-    return SandboxResponse(201, {"deleted": deleted, "message": "success"})
+    deleted, missing = state.profiles_delete(external_ids=lists["external_ids"], braze_ids=lists["braze_ids"])
+    # Ids that name no profile are listed, not refused
+    # (https://braze.com/docs/api/endpoints/user_data/post_user_delete).
+    answer: dict[str, Any] = {"deleted": deleted, "message": "success"}
+    if missing:
+        answer["invalid_user_ids"] = missing
+    return SandboxResponse(201, answer)
 
 
 def _text(value: Any) -> bool:

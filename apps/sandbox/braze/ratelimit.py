@@ -1,4 +1,8 @@
-"""Braze's hourly rate-limit window, counted per process, and the X-RateLimit-* headers of every answer."""
+"""Braze's rate-limit windows, counted per process, and the X-RateLimit-* headers of every answer.
+
+Most endpoints share an hourly window; /users/track has its own: 3,000 requests per 3 seconds
+(https://braze.com/docs/api/api_limits).
+"""
 
 import threading
 import time
@@ -10,12 +14,18 @@ HOURLY_LIMIT = 250_000
 INJECTED_RESET_SECONDS = 3
 
 
-class HourlyWindow:
-    """Counts calls in the current clock hour; windows reset on the hour, as Braze's do."""
+TRACK_LIMIT = 3000
+TRACK_WINDOW_SECONDS = 3
 
-    def __init__(self, limit: int = HOURLY_LIMIT, *, clock: Callable[[], float] = time.time):
+
+class HourlyWindow:
+    """Counts calls in the current fixed window (an hour by default); windows reset on their boundary, as
+    Braze's hourly ones reset on the hour."""
+
+    def __init__(self, limit: int = HOURLY_LIMIT, *, clock: Callable[[], float] = time.time, seconds: int = 3600):
         self.limit = limit
         self._clock = clock
+        self._seconds = seconds
         self._lock = threading.Lock()
         self._hour = -1
         self._count = 0
@@ -23,7 +33,7 @@ class HourlyWindow:
     def hit(self) -> tuple[bool, dict[str, str]]:
         """Count one call: whether it is within the limit, and the headers to answer with."""
         now = self._clock()
-        hour = int(now // 3600)
+        hour = int(now // self._seconds)
         with self._lock:
             if hour != self._hour:
                 self._hour, self._count = hour, 0
@@ -32,7 +42,7 @@ class HourlyWindow:
         headers = {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(max(0, self.limit - count)),
-            "X-RateLimit-Reset": str((hour + 1) * 3600),
+            "X-RateLimit-Reset": str((hour + 1) * self._seconds),
         }
         return count <= self.limit, headers
 
@@ -46,3 +56,8 @@ class HourlyWindow:
     def reset(self) -> None:
         with self._lock:
             self._hour, self._count = -1, 0
+
+
+def track_window(*, clock: Callable[[], float] = time.time) -> HourlyWindow:
+    """/users/track's own window: 3,000 requests per 3 seconds."""
+    return HourlyWindow(TRACK_LIMIT, clock=clock, seconds=TRACK_WINDOW_SECONDS)

@@ -71,14 +71,19 @@ def profile_update(profile: Document, *, attributes: dict | None = None, event: 
     profile.save(using=SANDBOX_DB, update_fields=["data", "alt_key", "updated_at"])
 
 
-def profiles_delete(*, external_ids: Iterable[str] = (), braze_ids: Iterable[str] = ()) -> int:
-    """Delete profiles and the messages sent to them (Braze forgets the user entirely). Returns how many."""
+def profiles_delete(*, external_ids: Iterable[str] = (), braze_ids: Iterable[str] = ()) -> tuple[int, list[str]]:
+    """Delete profiles and the messages sent to them (Braze forgets the user entirely). Returns how many, and
+    the ids given that named no profile."""
     external_ids, braze_ids = list(external_ids), list(braze_ids)
     doomed = _profiles().filter(key__in=external_ids) | _profiles().filter(data__braze_id__in=braze_ids)
-    keys = list(doomed.values_list("key", flat=True))
+    found = list(doomed.values_list("key", "data__braze_id"))
+    keys = [key for key, _braze_id in found]
+    found_braze_ids = {braze_id for _key, braze_id in found}
     BrazeMessage.objects.using(SANDBOX_DB).filter(recipient__in=keys).delete()
     _profiles().filter(key__in=keys).delete()
-    return len(keys)
+    missing = [value for value in external_ids if value not in keys]
+    missing += [value for value in braze_ids if value not in found_braze_ids]
+    return len(keys), missing
 
 
 def message_record(

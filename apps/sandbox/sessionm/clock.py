@@ -34,3 +34,15 @@ def connect(moment: datetime | str) -> str:
         moment = parse_stored(moment)
     moment = moment.astimezone(UTC)
     return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond:06d}0Z"
+
+
+def parse_core(value: str) -> datetime:
+    """A Core timestamp ("YYYY-MM-DD HH:MM:SS", UTC) as sent back in `since`; ISO-8601 is accepted too."""
+    parsed = datetime.fromisoformat(value.strip())
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def whole_second(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        value = parse_stored(value)
+    return value.astimezone(UTC).replace(microsecond=0)

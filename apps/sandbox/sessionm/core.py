@@ -66,10 +66,18 @@ def user_update(request: SandboxRequest) -> SandboxResponse:
 
 
 @core_handler
-def user_delete(request: SandboxRequest) -> SandboxResponse:
+def privacy_forget_request(request: SandboxRequest) -> SandboxResponse:
+    """A Data Privacy "forget" request. SessionM carries it out on its side; the emulator does it at once,
+    so the profile is gone (user_not_found) from the next call on."""
+    fields = Fields(json_object(request))
+    privacy = fields.nested(fields.mapping("privacy_request", required=True) or {}, "privacy_request.")
+    privacy.text("request_type", required=True, choices=("forget",))
+    fields.check()
     with state.locked(**_path_user(request)) as member:
         state.delete(member)
-    return core_ok()
+    return core_ok(
+        privacy_request={"id": str(uuid.uuid4()), "request_type": "forget", "status": "submitted", "user_id": member.id}
+    )
 
 
 @core_handler
@@ -100,23 +108,28 @@ def tags_get(request: SandboxRequest) -> SandboxResponse:
 # --- Timeline ----------------------------------------------------------------------------------------------
 @core_handler
 def timeline_get(request: SandboxRequest) -> SandboxResponse:
-    """Newest first. `since` is the id of the last event already seen: the page continues after it (older
-    events). `event_types` (slugs or ids, repeated or comma-separated) filters."""
+    """As SessionM documents it (https://docs.sessionm.com/developer/Tasks/Customers/t_get_timeline.htm):
+    `since` is a timestamp and the answer holds the events after it, oldest first; without `since`, all
+    events (from the first). `count` is at most 1,000. Events carry no id. `event_types` (slugs or ids,
+    repeated or comma-separated) filters."""
     if request.path_params.get("view") not in demo.TIMELINE_VIEWS:
         raise Refusal(codes.NOT_FOUND, "timeline view not found")
     query = query_fields(request)
     count = query.integer("count", default=DEFAULT_TIMELINE_COUNT, minimum=1, maximum=MAX_TIMELINE_COUNT)
-    since = query.text("since", max_length=100)
+    since_text = query.text("since", max_length=40)
+    since = None
+    if since_text is not None:
+        try:
+            since = clock.parse_core(since_text)
+        except ValueError:
+            query.error("since", "must be a timestamp (YYYY-MM-DD HH:MM:SS)")
     wanted = _event_types(request, query)
     query.check()
     member = state.find(**_path_user(request))
-    events = list(reversed(member.data["timeline"]))
+    events = list(member.data["timeline"])
     if since is not None:
-        position = next((index for index, event in enumerate(events) if event["id"] == since), None)
-        if position is None:
-            query.error("since", "is not an event of this timeline")
-            query.check()
-        events = events[position + 1 :]
+        # Core timestamps have whole seconds: "after since" is a later second.
+        events = [event for event in events if clock.whole_second(event["at"]) > since]
     if wanted is not None:
         events = [event for event in events if event["kind"] in wanted]
     culture = presenters.member_culture(member)

@@ -161,12 +161,16 @@ def reward_store_purchase(request: SandboxRequest) -> SandboxResponse:
     store_id = fields.text("reward_store_id", required=True)
     store_offer_id = fields.text("reward_store_offer_id", required=True)
     quantity = fields.integer("quantity", default=1, minimum=1, maximum=MAX_QUANTITY)
-    account_ids = fields.array("point_account_ids")
+    # Required: "must contain the GUID for a point account"
+    # (https://docs.sessionm.com/developer/Tasks/Offers/t_purchase_store_offer.htm).
+    account_ids = fields.array("point_account_ids", required=True)
+    if account_ids is not None and (not account_ids or not all(isinstance(a, str) and a for a in account_ids)):
+        fields.error("point_account_ids", "must name at least one point account GUID")
     connect_culture(fields)
     fields.check()
     now = clock.now()
     store, offer = rules.store_offer(store_id, store_offer_id, now)
-    if account_ids is not None and store.point_account_id not in account_ids:
+    if store.point_account_id not in account_ids:
         fields.error("point_account_ids", "must include the reward store's point account")
         fields.check()
     with state.locked(user_id=user_id) as member:

@@ -117,8 +117,8 @@ def campaign(item: demo.Campaign, culture: str, *, progress: dict | None = None)
 def timeline_event(event: dict, culture: str) -> dict:
     kind = demo.TIMELINE_EVENT_TYPES[event["kind"]]
     payload = event["payload"]
+    # No "id": SessionM's documented event shape does not promise one, and the client must not need it.
     return {
-        "id": event["id"],
         "event_stream_event_type_id": kind.id,
         "timestamp": clock.core(event["at"]),
         "created_at": clock.core(event["at"]),

@@ -9,6 +9,7 @@ out here rather than imported, so the emulator checks the receiver instead of ag
 construction. Failures are retried a few times, then logged; nothing is raised.
 """
 
+import base64
 import hashlib
 import hmac
 import json
@@ -56,6 +57,13 @@ def offer_issued(*, user_id: str, item: dict, offer: demo.Offer, source: str, no
     if campaign is not None:
         data["campaign_id"] = campaign.id
         data["campaign_name"] = demo.localized(campaign.texts, demo.DEFAULT_CULTURE).name
+        # The partner page's "campaign runtime" and "campaign custom data", and the triggering event.
+        data["campaign_runtime"] = {
+            "start_date": clock.connect(campaign.start),
+            "end_date": clock.connect(campaign.end),
+        }
+        data["campaign_custom_data"] = {"requires_opt_in": campaign.requires_opt_in, "rule": campaign.rule}
+        data["triggering_event_data"] = {"source": source, "occurred_at": clock.connect(now)}
     event = {
         "id": str(uuid.uuid4()),
         "type": "offer_issued",
@@ -77,14 +85,24 @@ def dispatch(url: str, body: bytes) -> None:
 
 
 def signed_headers(body: bytes, *, timestamp: int) -> dict[str, str]:
-    stamp = str(timestamp)
-    digest = hmac.new(settings.SESSIONM_WEBHOOK_SECRET.encode(), stamp.encode() + b"." + body, hashlib.sha256)
-    return {
-        "Content-Type": "application/json",
-        "User-Agent": "sessionm-sandbox-webhook/1.0",
-        "X-SessionM-Timestamp": stamp,
-        "X-SessionM-Signature": f"sha256={digest.hexdigest()}",
-    }
+    """The credential the webhook carries, as configured for the receiver (SESSIONM_WEBHOOK_AUTH): SessionM
+    builds each tenant's webhook to what was agreed, and so does the emulator."""
+    headers = {"Content-Type": "application/json", "User-Agent": "sessionm-sandbox-webhook/1.0"}
+    secret = settings.SESSIONM_WEBHOOK_SECRET
+    scheme = settings.SESSIONM_WEBHOOK_AUTH
+    if scheme == "bearer":
+        headers["Authorization"] = f"Bearer {secret}"
+    elif scheme == "basic":
+        pair = f"{settings.SESSIONM_WEBHOOK_USERNAME}:{secret}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    elif scheme == "header":
+        headers[settings.SESSIONM_WEBHOOK_HEADER] = secret
+    else:
+        stamp = str(timestamp)
+        digest = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256)
+        headers["X-SessionM-Timestamp"] = stamp
+        headers["X-SessionM-Signature"] = f"sha256={digest.hexdigest()}"
+    return headers
 
 
 def deliver(url: str, body: bytes, *, sleep=time.sleep) -> bool:
