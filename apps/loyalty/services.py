@@ -1,7 +1,6 @@
 """Writes of the loyalty screens: each changes loyalty state on SessionM (the system of record) for the
 customer, after checking what SessionM cannot check for us, and answers what changed."""
 
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from .errors import OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvali
 from .types import (
     EventReport,
     OptIn,
+    PosPayment,
     PromoCodeClaim,
     RecordedTransaction,
     Redemption,
@@ -27,9 +27,8 @@ from .types import (
     WalletItem,
 )
 
-TRANSACTION_CHANNEL = "MOBILE"
-# Fixed namespace of the POS ids derived from an Idempotency-Key: the same key always names the same request.
-_POS_ID_NAMESPACE = uuid.UUID("6f3c1f9e-2b1a-4c55-8a57-f4a2c0ffee42")
+# Purchases reach SessionM only from tills and the ordering back end, through the POS intake.
+TRANSACTION_CHANNEL = "POS"
 # Wallet pages read while checking that an offer is the customer's, at most (100 offers each).
 _WALLET_LOOKUP_PAGE_SIZE = 100
 _WALLET_LOOKUP_MAX_PAGES = 10
@@ -111,6 +110,7 @@ def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
         image=offer.image_url,
         expires_at=None,  # set by SessionM on issue; the wallet shows it
         redeemable=True,
+        pos_discount_id=offer.pos_discount_id,
     )
     # The wallet ledger: the offer-issued message and the expiry reminder follow from it.
     wallet_item_record(
@@ -134,21 +134,25 @@ def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
 
 
 @sessionm_errors()
-def transaction_record(
-    *, customer, lines: list[TransactionLine], promo_code: str | None = None, idempotency_key: str | None = None
+def pos_transaction_send(
+    *,
+    customer,
+    store_id: str,
+    lines: list[TransactionLine],
+    payments: list[PosPayment],
+    promo_code: str | None,
+    request_id: str,
+    transaction_id: str,
 ) -> RecordedTransaction:
-    """Send a purchase to SessionM's Cloud POS, the customer attached through the payment. SessionM applies
-    points, tier and offers from its rules, asynchronously.
+    """Send a purchase a till rang up to SessionM's Cloud POS, the customer attached through the payments.
+    SessionM applies points, tier and offers from its rules, asynchronously. Only the till intake
+    (apps/loyalty/intake.py) calls this: a customer never reports a purchase.
 
-    With `idempotency_key`, the POS request_id is derived from it, so a retry after a lost answer is
-    recognised by SessionM too. A promo code is claimed first (an invalid one stops here, nothing sent); one
-    this customer already claimed (e.g. by an earlier attempt of this very request) is still applied.
+    `request_id` is SessionM's idempotency key, derived by the caller from the till's own request id, so a
+    retry after a lost answer is recognised by SessionM too. A promo code is claimed first (an invalid one
+    stops here, nothing sent); one this customer already claimed (e.g. by an earlier attempt of this very
+    request) is still applied.
     """
-    if idempotency_key is None:
-        request_id, transaction_id = str(uuid.uuid4()), str(uuid.uuid4())
-    else:
-        request_id = _derived_id("pos-request", customer=customer, key=idempotency_key)
-        transaction_id = _derived_id("transaction", customer=customer, key=idempotency_key)
     discounts = []
     if promo_code:
         discount = {"discount_id": "1", "type": "promo_code", "code": promo_code}
@@ -182,20 +186,22 @@ def transaction_record(
             }
             for number, line in enumerate(lines, start=1)
         ],
+        # Every payment names the customer: SessionM attaches a POS transaction to a member through them.
         "payments": [
             {
-                "payment_id": "1",
-                "type": TRANSACTION_CHANNEL,
-                "amount": _money(subtotal),
+                "payment_id": str(number),
+                "type": payment.type,
+                "amount": _money(payment.amount),
                 "payment_time": opened_at.isoformat(),
                 "user_id": customer.sessionm_user_id,
                 "user_id_type": "SessionM_ID",
             }
+            for number, payment in enumerate(payments, start=1)
         ],
         "discounts": discounts,
     }
     receipt = get_sessionm_client().send_transaction(
-        request_id=request_id, transaction=transaction, culture=culture_for(customer.language)
+        request_id=request_id, transaction=transaction, culture=culture_for(customer.language), store_id=store_id
     )
     # Offers the transaction earns are issued later by SessionM's rules; the wallet ledger looks for them.
     wallet_items_discover_later(customer=customer, since=opened_at, source=WalletItemSource.TRANSACTION)
@@ -208,11 +214,9 @@ def transaction_record(
         lines=tuple(lines),
         subtotal=subtotal,
         promo_code=promo_code or None,
+        store_id=store_id,
+        payments=tuple(payments),
     )
-
-
-def _derived_id(kind: str, *, customer, key: str) -> str:
-    return str(uuid.uuid5(_POS_ID_NAMESPACE, f"{kind}:{customer.sessionm_user_id}:{key}"))
 
 
 def _money(amount: Decimal) -> str:
