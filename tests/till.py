@@ -5,6 +5,7 @@ import itertools
 import json
 import secrets
 import time
+from decimal import Decimal
 
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -53,7 +54,7 @@ def sale(items, *, customer=None, member_code=None, request_id=None, store=STORE
     """A till's body: items are (sku, quantity, unit_price); paid in one card payment of the subtotal."""
     lines = [{"sku": sku, "quantity": qty, "unit_price": str(price)} for sku, qty, price in items]
     if payments is None:
-        total = sum(float(price) * qty for _sku, qty, price in items)
+        total = sum(Decimal(str(price)) * qty for _sku, qty, price in items)
         payments = [{"type": "CARD", "amount": f"{total:.2f}"}]
     body = {
         "request_id": request_id or f"till-{next(_request_ids)}",

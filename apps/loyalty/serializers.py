@@ -47,7 +47,8 @@ class TransactionLineInputSerializer(serializers.Serializer):
 
 class PaymentInputSerializer(serializers.Serializer):
     type = serializers.RegexField(r"^[A-Z][A-Z0-9_]{0,29}$", help_text="As the till names it: CASH, CARD, ...")
-    amount = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=Decimal("0.01"))
+    # A payment can cover the largest order: 100 lines of 999 at 9,999,999.99.
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
 
 
 class PosTransactionInputSerializer(serializers.Serializer):
