@@ -216,7 +216,7 @@ class MemberCodeApi(_LoyaltyApi):
         "purchase (`POST /integrations/pos/transactions`) and the points land in this account. Valid for "
         "`ttl_seconds` (a few minutes) and for one purchase; it names no one by itself. Each call issues a new "
         "one. A customer never reports a purchase: this code is how a till, which took the money, does.",
-        responses={200: MemberCodeSerializer, **error_responses(404)},
+        responses={200: MemberCodeSerializer, **error_responses(401, 404, 429)},
     )
     def get(self, request):
         issued = member_code_issue(customer=self.customer(request))

@@ -75,7 +75,10 @@ def test_the_pos_transaction_attaches_the_customer_through_every_payment(session
     lines = [(i["line_id"], i["item_id"], i["quantity"], i["unit_price"], i["subtotal"]) for i in transaction["items"]]
     assert lines == [("1", "FF-LARGE", 2, "4.50", "9.00"), ("2", "FF-CURLY", 1, "8.00", "8.00")]
     sent_payments = [(p["type"], p["amount"], p["user_id"], p["user_id_type"]) for p in transaction["payments"]]
-    assert sent_payments == [("CASH", "7.00", FAKE_USER_ID, "SessionM_ID"), ("CARD", "10.00", FAKE_USER_ID, "SessionM_ID")]
+    assert sent_payments == [
+        ("CASH", "7.00", FAKE_USER_ID, "SessionM_ID"),
+        ("CARD", "10.00", FAKE_USER_ID, "SessionM_ID"),
+    ]
     assert transaction["open_time"] == transaction["payments"][0]["payment_time"]
     assert sent["culture"] == "en-US"
 
@@ -109,7 +112,9 @@ def test_the_request_id_is_per_client(customer):
     body = sale([("FF-CURLY", 1, "8.00")], customer=customer, request_id="shared-id")
     assert post_signed(body).status_code == 202
 
-    response = post_signed(sale([("FF-CURLY", 1, "8.00")], customer=customer, request_id="shared-id"), client=other_till)
+    response = post_signed(
+        sale([("FF-CURLY", 1, "8.00")], customer=customer, request_id="shared-id"), client=other_till
+    )
 
     assert response.status_code == 202
     assert points(customer) == 260
@@ -123,7 +128,11 @@ def sessionm_counter(monkeypatch):
     sent = []
 
     def counting(**kwargs):
-        sent.append(PosTransaction.objects.filter(sessionm_request_id=kwargs["request_id"]).values_list("request_id", flat=True).first())
+        sent.append(
+            PosTransaction.objects.filter(sessionm_request_id=kwargs["request_id"])
+            .values_list("request_id", flat=True)
+            .first()
+        )
         return real(**kwargs)
 
     monkeypatch.setattr(client, "send_transaction", counting)

@@ -262,4 +262,3 @@ def test_an_unknown_external_id_is_a_422(pos):
 
     assert_refused(response, 422, "customer_unknown")
     assert nothing_sent(pos)
-
