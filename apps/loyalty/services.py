@@ -14,6 +14,7 @@ from apps.messaging.models import WalletItemSource, WalletItemState
 from apps.sessionm import get_sessionm_client
 
 from .catalogue import catalogue_offer
+from .selectors import wallet_item_get
 from .errors import OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvalid, sessionm_errors
 from .types import (
     EventReport,
@@ -29,9 +30,6 @@ from .types import (
 
 # Purchases reach SessionM only from tills and the ordering back end, through the POS intake.
 TRANSACTION_CHANNEL = "POS"
-# Wallet pages read while checking that an offer is the customer's, at most (100 offers each).
-_WALLET_LOOKUP_PAGE_SIZE = 100
-_WALLET_LOOKUP_MAX_PAGES = 10
 # Recent activity searched for an offer that has left the wallet, at most.
 _HISTORY_LOOKUP_EVENTS = 200
 
@@ -48,7 +46,7 @@ def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
     """Redeem a wallet offer. SessionM's redeem takes only the user_offer_id, so the offer is first looked up
     in this customer's wallet: another customer's offer is "not found", exactly like a missing one. One that
     has left the wallet (redeemed or expired) is told apart by the customer's own activity log."""
-    item = _wallet_item(customer=customer, user_offer_id=user_offer_id)
+    item = wallet_item_get(customer=customer, user_offer_id=user_offer_id)
     if item is None:
         if _in_history(customer=customer, user_offer_id=user_offer_id):
             raise OfferNotRedeemable()
@@ -59,22 +57,6 @@ def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
         get_sessionm_client().redeem_offer(user_offer_id)
     wallet_item_mark(user_offer_id=user_offer_id, state=WalletItemState.REDEEMED, customer=customer)
     return Redemption(item=item, redeemed_at=timezone.now())
-
-
-def _wallet_item(*, customer, user_offer_id: str) -> WalletItem | None:
-    client = get_sessionm_client()
-    culture = culture_for(customer.language)
-    for number in range(_WALLET_LOOKUP_MAX_PAGES):
-        skip = number * _WALLET_LOOKUP_PAGE_SIZE
-        page = client.get_user_offers(
-            customer.sessionm_user_id, culture=culture, skip=skip, take=_WALLET_LOOKUP_PAGE_SIZE
-        )
-        for offer in page.offers:
-            if offer.user_offer_id == user_offer_id:
-                return WalletItem.from_user_offer(offer)
-        if len(page.offers) < _WALLET_LOOKUP_PAGE_SIZE or skip + len(page.offers) >= page.total:
-            return None
-    return None
 
 
 def _in_history(*, customer, user_offer_id: str) -> bool:
