@@ -14,8 +14,8 @@ from apps.messaging.models import WalletItemSource, WalletItemState
 from apps.sessionm import get_sessionm_client
 
 from .catalogue import catalogue_offer
-from .selectors import wallet_item_get
 from .errors import OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvalid, sessionm_errors
+from .selectors import wallet_item_get
 from .types import (
     EventReport,
     OptIn,
