@@ -8,6 +8,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +47,11 @@ class PosClient(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.key_id})"
+
+    def clean(self):
+        stores = self.allowed_stores
+        if not isinstance(stores, list) or not all(isinstance(store, str) and store for store in stores):
+            raise ValidationError({"allowed_stores": _('A list of store ids, e.g. ["FF-MAIN-ST", "FF-AIRPORT"].')})
 
     def signing_key(self) -> str:
         return pos_client_signing_key(key_id=self.key_id, key_version=self.key_version)

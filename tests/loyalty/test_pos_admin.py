@@ -42,6 +42,17 @@ def test_creating_a_client_shows_its_key_once(staff):
     assert key not in staff.get(reverse("admin:loyalty_posclient_change", args=[client.pk])).content.decode()
 
 
+def test_allowed_stores_must_be_a_list_of_store_ids(staff):
+    response = staff.post(
+        reverse("admin:loyalty_posclient_add"),
+        {"name": "Till", "key_id": "till-9", "is_active": "on", "allowed_stores": '"FF-MAIN-ST"'},
+    )
+
+    assert response.status_code == 200
+    assert "A list of store ids" in response.content.decode()
+    assert not PosClient.objects.exists()
+
+
 def test_rotating_changes_the_key_and_shows_the_new_one(staff):
     client = PosClient.objects.create(name="Till", key_id="till-1", allowed_stores=["FF-MAIN-ST"])
     old = client.signing_key()
