@@ -11,6 +11,7 @@ import time
 import pytest
 from django.urls import NoReverseMatch, reverse
 
+from apps.accounts.models import CustomerStatus
 from apps.loyalty.member_codes import member_code_issue
 from apps.loyalty.models import MemberCode, PosNonce, PosTransaction
 from tests.till import pos_client, post_signed, sale, signed_headers
@@ -261,4 +262,23 @@ def test_an_unknown_external_id_is_a_422(pos):
     response = post_signed(sale([("FF-CURLY", 1, "8.00")], external_id="0123456789abcdef"))
 
     assert_refused(response, 422, "customer_unknown")
+    assert nothing_sent(pos)
+
+
+def test_a_forgotten_customers_external_id_is_a_422(pos, offline_customer):
+    offline_customer.status = CustomerStatus.FORGOTTEN
+    offline_customer.save()
+
+    response = post_signed(sale([("FF-CURLY", 1, "8.00")], external_id=offline_customer.external_id))
+
+    assert_refused(response, 422, "customer_unknown")
+    assert nothing_sent(pos)
+
+
+def test_a_member_code_of_a_customer_forgotten_since_is_a_422(pos, offline_customer):
+    code = member_code_issue(customer=offline_customer).code
+    offline_customer.status = CustomerStatus.FORGOTTEN
+    offline_customer.save()
+
+    assert_refused(post_signed(sale([("FF-CURLY", 1, "8.00")], member_code=code)), 422, "customer_unknown")
     assert nothing_sent(pos)
