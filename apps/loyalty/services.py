@@ -168,7 +168,8 @@ def pos_transaction_send(
             }
             for number, line in enumerate(lines, start=1)
         ],
-        # Every payment names the customer: SessionM attaches a POS transaction to a member through them.
+        # Every payment names the customer: Cloud POS attaches a transaction to a member through its payments
+        # (shared/specs/sessionm.md, "Cloud POS", send_transaction).
         "payments": [
             {
                 "payment_id": str(number),
