@@ -13,6 +13,9 @@ deletes its files on the way out.
 """
 
 import argparse
+import hashlib
+import hmac
+import json
 import os
 import secrets
 import shutil
@@ -27,7 +30,6 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -112,6 +114,7 @@ class Servers:
             "BRAZE_OFFER_EXPIRING_CAMPAIGN_ID": "sandbox-offer-expiring-campaign",
             "BRAZE_CONNECTED_CONTENT_USERNAME": "braze",
             "BRAZE_CONNECTED_CONTENT_PASSWORD": secrets.token_urlsafe(16),
+            "POS_CLIENT_KEY_SECRET": secrets.token_urlsafe(32),
         }
 
     def start(self) -> None:
@@ -174,6 +177,40 @@ class Servers:
         )
         return out.stdout.strip().splitlines()[-1]
 
+    def pos_client_key(self, key_id: str, store_id: str) -> str:
+        """A till for the benchmark's purchases (added in the admin in real life); answers its signing key."""
+        code = (
+            "from apps.loyalty.models import PosClient; "
+            f"client, _ = PosClient.objects.get_or_create(key_id={key_id!r}, "
+            f"defaults={{'name': 'Bench till', 'allowed_stores': [{store_id!r}]}}); "
+            "print(client.signing_key())"
+        )
+        out = subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=ROOT,
+            env=self.bff_env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return out.stdout.strip().splitlines()[-1]
+
+
+def till_purchase(bff_url: str, *, key_id: str, key: str, body: dict) -> requests.Response:
+    """A purchase from a till, signed as README "Tills" says (apps/loyalty/pos_auth.py)."""
+    path = "/integrations/pos/transactions"
+    raw = json.dumps(body).encode()
+    timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
+    to_sign = "\n".join(["POST", path, timestamp, nonce, hashlib.sha256(raw).hexdigest()]).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-POS-Key-Id": key_id,
+        "X-POS-Timestamp": timestamp,
+        "X-POS-Nonce": nonce,
+        "X-POS-Signature": "sha256=" + hmac.new(key.encode(), to_sign, hashlib.sha256).hexdigest(),
+    }
+    return requests.post(bff_url + path, data=raw, headers=headers, timeout=30)
+
 
 def sessionm_client(sandbox_url: str) -> SessionMClient:
     return SessionMClient(
@@ -196,50 +233,15 @@ def sessionm_client(sandbox_url: str) -> SessionMClient:
     )
 
 
-SALE = {"items": [{"sku": "FF-PULLED-PORK", "quantity": 1, "unit_price": "10.00"}]}
-# The walk-through's $18 order: with "Large Fries on us" joined, it puts an offer in the wallet.
+# The walk-through's $18 order, rung up at a till: with "Large Fries on us" joined, it puts an offer in the wallet.
 FIRST_SALE = {
-    "items": [
+    "store_id": "FF-BENCH",
+    "lines": [
         {"sku": "FF-PULLED-PORK", "quantity": 1, "unit_price": "10.00"},
         {"sku": "FF-CURLY", "quantity": 1, "unit_price": "8.00"},
-    ]
+    ],
+    "payments": [{"type": "CARD", "amount": "18.00"}],
 }
-
-
-def pos_transaction(user_id: str) -> dict:
-    """What the BFF sends for SALE (apps.loyalty.services.transaction_record)."""
-    now = datetime.now(UTC).isoformat()
-    return {
-        "transaction_id": str(uuid.uuid4()),
-        "is_closed": True,
-        "is_voided": False,
-        "channel": "MOBILE",
-        "open_time": now,
-        "modified_time": now,
-        "subtotal": "10.00",
-        "tax_total": "0.00",
-        "items": [
-            {
-                "line_id": "1",
-                "item_id": "FF-PULLED-PORK",
-                "quantity": 1,
-                "unit_price": "10.00",
-                "subtotal": "10.00",
-                "tax_included": True,
-            }
-        ],
-        "payments": [
-            {
-                "payment_id": "1",
-                "type": "MOBILE",
-                "amount": "10.00",
-                "payment_time": now,
-                "user_id": user_id,
-                "user_id_type": "SessionM_ID",
-            }
-        ],
-        "discounts": [],
-    }
 
 
 @dataclass
@@ -303,17 +305,6 @@ def screens(client: SessionMClient, user_id: str) -> list[Screen]:
             "GET",
             "activity",
             {"timeline_get": lambda: client.get_timeline(user_id, view=TIMELINE_VIEW, count=PAGE)},
-        ),
-        Screen(
-            "transactions",
-            "POST",
-            "transactions",
-            {
-                "transaction_send": lambda: client.send_transaction(
-                    request_id=str(uuid.uuid4()), transaction=pos_transaction(user_id), culture=CULTURE
-                )
-            },
-            body=SALE,
         ),
     ]
 
@@ -467,7 +458,12 @@ def main() -> None:
         campaigns = app.get(f"{servers.bff_url}/api/v1/campaigns", timeout=30).json()["results"]
         large_fries = next(c for c in campaigns if c["name"] == "Large Fries on us")
         app.post(f"{servers.bff_url}/api/v1/campaigns/{large_fries['id']}/opt-in", timeout=30).raise_for_status()
-        app.post(f"{servers.bff_url}/api/v1/transactions", json=FIRST_SALE, timeout=30).raise_for_status()
+        # Purchases come from tills (a customer cannot report one): the phone shows its member code, the till
+        # rings the order up.
+        key = servers.pos_client_key("bench-till", FIRST_SALE["store_id"])
+        code = app.get(f"{servers.bff_url}/api/v1/me/member-code", timeout=30).json()["code"]
+        sale = {**FIRST_SALE, "request_id": f"bench-{uuid.uuid4()}", "member_code": code}
+        till_purchase(servers.bff_url, key_id="bench-till", key=key, body=sale).raise_for_status()
 
         client = sessionm_client(servers.sandbox_url)
         user_id = servers.sessionm_user_id(email)

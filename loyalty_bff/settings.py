@@ -275,6 +275,19 @@ SESSIONM_WEBHOOK_SECRET = _upstream("SESSIONM_WEBHOOK_SECRET", "sandbox-webhook-
 SESSIONM_WEBHOOK_USERNAME = env.str("SESSIONM_WEBHOOK_USERNAME", default="sessionm")
 SESSIONM_WEBHOOK_HEADER = env.str("SESSIONM_WEBHOOK_HEADER", default="X-SessionM-Webhook-Token")
 
+# --- Tills (POS clients) and member codes ------------------------------------------------------------------
+# The server secret every POS client's HMAC key is derived from (apps/loyalty/models.py says why derived).
+POS_CLIENT_KEY_SECRET = _require("POS_CLIENT_KEY_SECRET", dev_default="insecure-dev-only-pos-client-key-secret")
+# A till's signed request must carry a timestamp this close to our clock (seconds).
+POS_SIGNATURE_TOLERANCE_SECONDS = env.int("POS_SIGNATURE_TOLERANCE_SECONDS", default=300)
+# How long a member code the app shows stays valid (seconds): long enough to reach the counter.
+MEMBER_CODE_TTL_SECONDS = env.int("MEMBER_CODE_TTL_SECONDS", default=300)
+# The sandbox till page (/sandbox/till/) signs as this POS client, for this store, against this BFF (empty:
+# the server that serves the page).
+SANDBOX_TILL_KEY_ID = "sandbox-till"
+SANDBOX_TILL_STORE_ID = "FF-MAIN-ST"
+SANDBOX_TILL_BFF_URL = env.str("SANDBOX_TILL_BFF_URL", default="").rstrip("/")
+
 # --- Upstreams: Braze --------------------------------------------------------------------------------------
 BRAZE_REST_URL = _upstream("BRAZE_REST_URL", f"{SANDBOX_URL}/braze")
 BRAZE_API_KEY = _upstream("BRAZE_API_KEY", "sandbox-braze-key")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", include("apps.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("integrations/pos/", include("apps.loyalty.pos_urls")),
     path("integrations/", include("apps.messaging.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -33,6 +33,7 @@ PRODUCTION_ENV = {
     "BRAZE_OFFER_EXPIRING_CAMPAIGN_ID": "c3",
     "BRAZE_CONNECTED_CONTENT_USERNAME": "braze",
     "BRAZE_CONNECTED_CONTENT_PASSWORD": "pw",
+    "POS_CLIENT_KEY_SECRET": "pos-secret",
 }
 
 
@@ -59,12 +60,14 @@ def test_production_starts_with_every_variable_set():
 
 def test_production_names_every_missing_variable():
     env = {
-        k: v for k, v in PRODUCTION_ENV.items() if k not in {"DJANGO_SECRET_KEY", "SESSIONM_API_KEY", "BRAZE_API_KEY"}
+        k: v
+        for k, v in PRODUCTION_ENV.items()
+        if k not in {"DJANGO_SECRET_KEY", "SESSIONM_API_KEY", "BRAZE_API_KEY", "POS_CLIENT_KEY_SECRET"}
     }
     result = load_settings(env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
-    for name in ("DJANGO_SECRET_KEY", "SESSIONM_API_KEY", "BRAZE_API_KEY"):
+    for name in ("DJANGO_SECRET_KEY", "SESSIONM_API_KEY", "BRAZE_API_KEY", "POS_CLIENT_KEY_SECRET"):
         assert name in result.stderr
     assert "SESSIONM_API_SECRET" not in result.stderr.split("not set:")[1]
 

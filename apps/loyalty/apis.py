@@ -7,12 +7,13 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from apps.accounts.selectors import customer_get_for_user
-from apps.api.idempotency import idempotency_key, idempotent
+from apps.api.idempotency import idempotent
 from apps.api.pagination import PageParamsSerializer, paginated_response
 from apps.api.schema import UPSTREAM_ERRORS, error_responses
 from apps.api.throttles import CustomerThrottle
 
 from . import selectors, services
+from .member_codes import member_code_issue
 from .serializers import (
     ID_PATTERN,
     ActivityPageSerializer,
@@ -21,6 +22,7 @@ from .serializers import (
     EventInputSerializer,
     EventReportSerializer,
     HomeSerializer,
+    MemberCodeSerializer,
     OptInSerializer,
     PointHistoryEntrySerializer,
     PointsSerializer,
@@ -29,8 +31,6 @@ from .serializers import (
     PurchaseSerializer,
     RedemptionSerializer,
     RewardItemSerializer,
-    TransactionInputSerializer,
-    TransactionSerializer,
     WalletItemSerializer,
     page_of,
 )
@@ -208,27 +208,22 @@ class ActivityApi(_LoyaltyApi):
         return Response(ActivityPageSerializer(body).data)
 
 
-class TransactionsApi(_LoyaltyApi):
+class MemberCodeApi(_LoyaltyApi):
     @extend_schema(
-        tags=["transactions"],
-        summary="Record a purchase",
-        description="Sends the purchase to SessionM, which awards points and offers by its rules shortly after "
-        "(hence 202). Answers the transaction as sent. A promo code is claimed first: an invalid one is a 422 and "
-        "nothing is sent. 422 `loyalty_rejected` when SessionM refuses an item (details name it). With an "
-        "Idempotency-Key, SessionM's own request id is derived from it.",
-        request=TransactionInputSerializer,
-        responses={202: TransactionSerializer, **WRITE_ERRORS},
+        tags=["member code"],
+        summary="Member code for the till",
+        description="A new short-lived code the app shows as a QR code at the counter: a till sends it with the "
+        "purchase (`POST /integrations/pos/transactions`) and the points land in this account. Valid for "
+        "`ttl_seconds` (a few minutes) and for one purchase; it names no one by itself. Each call issues a new "
+        "one. A customer never reports a purchase: this code is how a till, which took the money, does.",
+        responses={200: MemberCodeSerializer, **error_responses(401, 404, 429)},
     )
-    @idempotent
-    def post(self, request):
-        data = _validated(TransactionInputSerializer, request.data)
-        result = services.transaction_record(
-            customer=self.customer(request),
-            lines=data["items"],
-            promo_code=data.get("promo_code"),
-            idempotency_key=idempotency_key(request),
-        )
-        return Response(TransactionSerializer(result).data, status=status.HTTP_202_ACCEPTED)
+    def get(self, request):
+        issued = member_code_issue(customer=self.customer(request))
+        response = Response(MemberCodeSerializer(issued).data)
+        # A bearer credential for a few minutes: no cache may keep it.
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class PromoCodesApi(_LoyaltyApi):
@@ -252,7 +247,8 @@ class EventsApi(_LoyaltyApi):
         tags=["events"],
         summary="Report a behaviour",
         description="For campaign rules, e.g. `survey_completed` or `app_review`. 422 `unknown_event` when the "
-        "program does not know the event.",
+        "program does not know the event. It awards only what SessionM's campaign rules allow for that behaviour "
+        "(and they cap how often); it is never a purchase and sets no price.",
         request=EventInputSerializer,
         responses={200: EventReportSerializer, **WRITE_ERRORS},
     )

@@ -42,6 +42,9 @@ ACTIVITY_MAX_EVENTS = 3000
 _BEGINNING = datetime.min.replace(tzinfo=UTC)
 HOME_WALLET_ITEMS = 3
 HOME_CAMPAIGNS = 3
+# Wallet pages read while looking one offer up, at most (100 offers each).
+_WALLET_LOOKUP_PAGE_SIZE = 100
+_WALLET_LOOKUP_MAX_PAGES = 10
 
 
 def home_deadline() -> float:
@@ -128,6 +131,25 @@ def wallet_get(*, customer, page: int, page_size: int) -> UpstreamPage:
 
 
 @sessionm_errors()
+@sessionm_errors()
+def wallet_item_get(*, customer, user_offer_id: str) -> WalletItem | None:
+    """One offer of this customer's wallet, or None when it is not (or no longer) in it. SessionM has no read
+    of a single user offer, so the customer's own wallet is searched: another customer's offer is never found."""
+    client = get_sessionm_client()
+    culture = culture_for(customer.language)
+    for number in range(_WALLET_LOOKUP_MAX_PAGES):
+        skip = number * _WALLET_LOOKUP_PAGE_SIZE
+        page = client.get_user_offers(
+            customer.sessionm_user_id, culture=culture, skip=skip, take=_WALLET_LOOKUP_PAGE_SIZE
+        )
+        for offer in page.offers:
+            if offer.user_offer_id == user_offer_id:
+                return WalletItem.from_user_offer(offer)
+        if len(page.offers) < _WALLET_LOOKUP_PAGE_SIZE or skip + len(page.offers) >= page.total:
+            return None
+    return None
+
+
 def rewards_store_get(*, customer, page: int, page_size: int) -> UpstreamPage:
     """ "Rewards Store": offers purchasable with points, each saying whether the customer can afford it."""
     skip = (page - 1) * page_size

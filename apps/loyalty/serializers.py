@@ -1,15 +1,18 @@
 """Input and output serializers of the loyalty screens. Outputs read the dataclasses of apps/loyalty/types.py."""
 
+from decimal import Decimal
+
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from apps.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
-from .types import TransactionLine
+from .types import PosPayment, TransactionLine
 
 # Ids SessionM hands out (UUIDs, some tenants integers); path parameters are matched against it.
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}"
 MAX_TRANSACTION_LINES = 100
+MAX_PAYMENTS = 10
 
 
 def page_of(item: serializers.Serializer, *, name: str, counted: bool = True):
@@ -38,18 +41,43 @@ class TransactionLineInputSerializer(serializers.Serializer):
     sku = serializers.RegexField(rf"^{ID_PATTERN}$", help_text="Menu SKU, e.g. FF-CURLY.")
     quantity = serializers.IntegerField(min_value=1, max_value=999)
     unit_price = serializers.DecimalField(
-        max_digits=9, decimal_places=2, min_value=0, help_text='Price of one, as a decimal string, e.g. "8.00".'
+        max_digits=9, decimal_places=2, min_value=0, help_text='Price of one as rung up, a decimal string: "8.00".'
     )
 
 
-class TransactionInputSerializer(serializers.Serializer):
-    items = TransactionLineInputSerializer(many=True, min_length=1, max_length=MAX_TRANSACTION_LINES)
+class PaymentInputSerializer(serializers.Serializer):
+    type = serializers.RegexField(r"^[A-Z][A-Z0-9_]{0,29}$", help_text="As the till names it: CASH, CARD, ...")
+    # A payment can cover the largest order: 100 lines of 999 at 9,999,999.99.
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+
+
+class PosTransactionInputSerializer(serializers.Serializer):
+    request_id = serializers.RegexField(
+        r"^[!-~]{1,100}$",
+        help_text="The till's id of this purchase (1-100 visible ASCII characters). A repeat with the same "
+        "request_id and body answers the first response and records nothing; with another body it is 422.",
+    )
+    store_id = serializers.RegexField(r"^[A-Za-z0-9_.:-]{1,40}$", help_text="The SessionM store it was rung up in.")
+    member_code = serializers.CharField(
+        required=False, max_length=64, help_text="The code the customer's app shows (GET /api/v1/me/member-code)."
+    )
+    external_id = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{1,64}$", required=False, help_text="Or: the customer's opaque external id (ordering back end)."
+    )
+    lines = TransactionLineInputSerializer(many=True, min_length=1, max_length=MAX_TRANSACTION_LINES)
+    payments = PaymentInputSerializer(many=True, min_length=1, max_length=MAX_PAYMENTS)
     promo_code = serializers.RegexField(
         r"^[A-Za-z0-9_-]{1,64}$", required=False, help_text="A promo code to claim and apply, e.g. TUESDAY20."
     )
 
-    def validate_items(self, items):
-        return [TransactionLine(**item) for item in items]
+    def validate(self, data):
+        if ("member_code" in data) == ("external_id" in data):
+            raise serializers.ValidationError(
+                {"member_code": ["Name the customer with exactly one of member_code and external_id."]}
+            )
+        data["lines"] = [TransactionLine(**line) for line in data["lines"]]
+        data["payments"] = [PosPayment(**payment) for payment in data["payments"]]
+        return data
 
 
 class PromoCodeInputSerializer(serializers.Serializer):
@@ -175,7 +203,16 @@ class OptInSerializer(serializers.Serializer):
 
 
 class RedemptionSerializer(serializers.Serializer):
+    """What the redemption screen shows the cashier (the web wallet draws the same)."""
+
     offer = WalletItemSerializer(source="item")
+    offer_name = serializers.CharField(source="item.name")
+    user_offer_id = serializers.CharField(source="item.id", help_text="What the cashier's QR code carries.")
+    pos_discount_id = serializers.CharField(
+        source="item.pos_discount_id",
+        allow_null=True,
+        help_text="The discount the till applies, when SessionM names one.",
+    )
     redeemed_at = serializers.DateTimeField()
 
 
@@ -199,15 +236,30 @@ class TransactionLineSerializer(serializers.Serializer):
     subtotal = serializers.DecimalField(max_digits=None, decimal_places=2)
 
 
-class TransactionSerializer(serializers.Serializer):
+class PaymentSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=None, decimal_places=2)
+
+
+class PosTransactionSerializer(serializers.Serializer):
     transaction_id = serializers.CharField()
-    request_id = serializers.CharField(help_text="SessionM's idempotency key of this request.")
+    request_id = serializers.CharField(
+        help_text="SessionM's idempotency key of this purchase (derived from the till's)."
+    )
     state = serializers.CharField(allow_null=True, help_text="SessionM's state, e.g. accepted.")
     channel = serializers.CharField()
+    store_id = serializers.CharField()
     opened_at = serializers.DateTimeField()
-    items = TransactionLineSerializer(many=True, source="lines")
+    lines = TransactionLineSerializer(many=True)
     subtotal = serializers.DecimalField(max_digits=None, decimal_places=2)
+    payments = PaymentSerializer(many=True)
     promo_code = serializers.CharField(allow_null=True)
+
+
+class MemberCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Show it as a QR code; a till uses it once.")
+    expires_at = serializers.DateTimeField()
+    ttl_seconds = serializers.IntegerField(help_text="How long it was valid for when issued.")
 
 
 class PromoCodeClaimSerializer(serializers.Serializer):

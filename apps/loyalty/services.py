@@ -2,7 +2,6 @@
 customer, after checking what SessionM cannot check for us, and answers what changed."""
 
 import logging
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -20,9 +19,11 @@ from apps.sessionm.errors import SessionMError
 
 from .catalogue import catalogue_offer
 from .errors import OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvalid, sessionm_errors
+from .selectors import wallet_item_get
 from .types import (
     EventReport,
     OptIn,
+    PosPayment,
     PromoCodeClaim,
     RecordedTransaction,
     Redemption,
@@ -33,12 +34,10 @@ from .types import (
 
 logger = logging.getLogger(__name__)
 
-TRANSACTION_CHANNEL = "MOBILE"
-# Fixed namespace of the POS ids derived from an Idempotency-Key: the same key always names the same request.
-_POS_ID_NAMESPACE = uuid.UUID("6f3c1f9e-2b1a-4c55-8a57-f4a2c0ffee42")
+# Purchases reach SessionM only from tills and the ordering back end, through the POS intake.
+TRANSACTION_CHANNEL = "POS"
 # Wallet pages read while checking that an offer is the customer's, at most (100 offers each).
 _WALLET_LOOKUP_PAGE_SIZE = 100
-_WALLET_LOOKUP_MAX_PAGES = 10
 # Activity searched for an offer that has left the wallet: the events of this recent window, at most so many.
 _HISTORY_LOOKUP_WINDOW = timedelta(days=400)
 _HISTORY_LOOKUP_EVENTS = 1000
@@ -56,7 +55,7 @@ def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
     """Redeem a wallet offer. SessionM's redeem takes only the user_offer_id, so the offer is first looked up
     in this customer's wallet: another customer's offer is "not found", exactly like a missing one. One that
     has left the wallet (redeemed or expired) is told apart by the customer's own activity log."""
-    item = _wallet_item(customer=customer, user_offer_id=user_offer_id)
+    item = wallet_item_get(customer=customer, user_offer_id=user_offer_id)
     if item is None:
         if _in_history(customer=customer, user_offer_id=user_offer_id):
             raise OfferNotRedeemable()
@@ -67,22 +66,6 @@ def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
         get_sessionm_client().redeem_offer(user_offer_id)
     wallet_item_mark(user_offer_id=user_offer_id, state=WalletItemState.REDEEMED, customer=customer)
     return Redemption(item=item, redeemed_at=timezone.now())
-
-
-def _wallet_item(*, customer, user_offer_id: str) -> WalletItem | None:
-    client = get_sessionm_client()
-    culture = culture_for(customer.language)
-    for number in range(_WALLET_LOOKUP_MAX_PAGES):
-        skip = number * _WALLET_LOOKUP_PAGE_SIZE
-        page = client.get_user_offers(
-            customer.sessionm_user_id, culture=culture, skip=skip, take=_WALLET_LOOKUP_PAGE_SIZE
-        )
-        for offer in page.offers:
-            if offer.user_offer_id == user_offer_id:
-                return WalletItem.from_user_offer(offer)
-        if len(page.offers) < _WALLET_LOOKUP_PAGE_SIZE or skip + len(page.offers) >= page.total:
-            return None
-    return None
 
 
 def _in_history(*, customer, user_offer_id: str) -> bool:
@@ -129,6 +112,7 @@ def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
         image=offer.image_url,
         expires_at=None,  # set by SessionM on issue; the wallet shows it
         redeemable=True,
+        pos_discount_id=offer.pos_discount_id,
     )
     if user_offer_id is None:
         # SessionM's answer did not name the new offer and the wallet did not show it yet: the ledger
@@ -191,21 +175,25 @@ def _bought_user_offer_id(*, customer, offer_id: str | None) -> str | None:
 
 
 @sessionm_errors()
-def transaction_record(
-    *, customer, lines: list[TransactionLine], promo_code: str | None = None, idempotency_key: str | None = None
+def pos_transaction_send(
+    *,
+    customer,
+    store_id: str,
+    lines: list[TransactionLine],
+    payments: list[PosPayment],
+    promo_code: str | None,
+    request_id: str,
+    transaction_id: str,
 ) -> RecordedTransaction:
-    """Send a purchase to SessionM's Cloud POS, the customer attached through the payment. SessionM applies
-    points, tier and offers from its rules, asynchronously.
+    """Send a purchase a till rang up to SessionM's Cloud POS, the customer attached through the payments.
+    SessionM applies points, tier and offers from its rules, asynchronously. Only the till intake
+    (apps/loyalty/intake.py) calls this: a customer never reports a purchase.
 
-    With `idempotency_key`, the POS request_id is derived from it, so a retry after a lost answer is
-    recognised by SessionM too. A promo code is claimed first (an invalid one stops here, nothing sent); one
-    this customer already claimed (e.g. by an earlier attempt of this very request) is still applied.
+    `request_id` is SessionM's idempotency key, derived by the caller from the till's own request id, so a
+    retry after a lost answer is recognised by SessionM too. A promo code is claimed first (an invalid one
+    stops here, nothing sent); one this customer already claimed (e.g. by an earlier attempt of this very
+    request) is still applied.
     """
-    if idempotency_key is None:
-        request_id, transaction_id = str(uuid.uuid4()), str(uuid.uuid4())
-    else:
-        request_id = _derived_id("pos-request", customer=customer, key=idempotency_key)
-        transaction_id = _derived_id("transaction", customer=customer, key=idempotency_key)
     discounts = []
     if promo_code:
         discount = {"discount_id": "1", "type": "promo_code", "code": promo_code}
@@ -239,20 +227,23 @@ def transaction_record(
             }
             for number, line in enumerate(lines, start=1)
         ],
+        # Every payment names the customer: Cloud POS attaches a transaction to a member through its payments
+        # (shared/specs/sessionm.md, "Cloud POS", send_transaction).
         "payments": [
             {
-                "payment_id": "1",
-                "type": TRANSACTION_CHANNEL,
-                "amount": _money(subtotal),
+                "payment_id": str(number),
+                "type": payment.type,
+                "amount": _money(payment.amount),
                 "payment_time": opened_at.isoformat(),
                 "user_id": customer.sessionm_user_id,
                 "user_id_type": "SessionM_ID",
             }
+            for number, payment in enumerate(payments, start=1)
         ],
         "discounts": discounts,
     }
     receipt = get_sessionm_client().send_transaction(
-        request_id=request_id, transaction=transaction, culture=culture_for(customer.language)
+        request_id=request_id, transaction=transaction, culture=culture_for(customer.language), store_id=store_id
     )
     # Offers the transaction earns are issued later by SessionM's rules; the wallet ledger looks for them.
     wallet_items_discover_later(customer=customer, since=opened_at, source=WalletItemSource.TRANSACTION)
@@ -265,11 +256,9 @@ def transaction_record(
         lines=tuple(lines),
         subtotal=subtotal,
         promo_code=promo_code or None,
+        store_id=store_id,
+        payments=tuple(payments),
     )
-
-
-def _derived_id(kind: str, *, customer, key: str) -> str:
-    return str(uuid.uuid5(_POS_ID_NAMESPACE, f"{kind}:{customer.sessionm_user_id}:{key}"))
 
 
 def _money(amount: Decimal) -> str:

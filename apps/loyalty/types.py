@@ -22,6 +22,8 @@ class WalletItem:
     image: str | None
     expires_at: datetime | None
     redeemable: bool
+    # What a till applies for this offer; None when SessionM names none.
+    pos_discount_id: str | None = None
 
     @classmethod
     def from_user_offer(cls, offer: UserOffer) -> "WalletItem":
@@ -34,6 +36,7 @@ class WalletItem:
             image=offer.image_url,
             expires_at=offer.expires_at,
             redeemable=offer.is_redeemable,
+            pos_discount_id=offer.pos_discount_id,
         )
 
 
@@ -228,6 +231,12 @@ class TransactionLine:
 
 
 @dataclass(frozen=True)
+class PosPayment:
+    type: str  # as the till names it: CASH, CARD, GIFT_CARD, ...
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class RecordedTransaction:
     """The purchase as sent to SessionM's Cloud POS; points and offers follow from SessionM's rules."""
 
@@ -239,6 +248,8 @@ class RecordedTransaction:
     lines: tuple[TransactionLine, ...]
     subtotal: Decimal
     promo_code: str | None
+    store_id: str
+    payments: tuple[PosPayment, ...]
 
 
 @dataclass(frozen=True)

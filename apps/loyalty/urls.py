@@ -31,7 +31,7 @@ urlpatterns = [
     path("points", apis.PointsApi.as_view(), name="points"),
     path("points/history", apis.PointsHistoryApi.as_view(), name="points-history"),
     path("activity", apis.ActivityApi.as_view(), name="activity"),
-    path("transactions", apis.TransactionsApi.as_view(), name="transactions"),
+    path("me/member-code", apis.MemberCodeApi.as_view(), name="member-code"),
     path("promo-codes", apis.PromoCodesApi.as_view(), name="promo-codes"),
     path("events", apis.EventsApi.as_view(), name="events"),
 ]

@@ -51,6 +51,8 @@ def periodic_jobs() -> dict[str, PeriodicJob]:
         ),
         PeriodicJob("forget_abandoned_signups", timedelta(days=1), tasks.forget_abandoned_signups, {"days": 7}),
         PeriodicJob("prune_idempotency_keys", timedelta(hours=1), tasks.prune_idempotency_keys),
+        # Till nonces accumulate with every till request: prune them as often as idempotency keys.
+        PeriodicJob("prune_pos_intake", timedelta(hours=1), tasks.prune_pos_intake),
         PeriodicJob("clear_expired_sessions", timedelta(days=1), tasks.clear_expired_sessions),
     ]
     if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":

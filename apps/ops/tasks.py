@@ -9,6 +9,7 @@ from django_tasks import task
 
 from apps.accounts.services import customers_forget_abandoned_signups
 from apps.api.idempotency import idempotency_keys_prune
+from apps.loyalty.intake import pos_intake_prune
 
 
 @task()
@@ -19,6 +20,11 @@ def forget_abandoned_signups(*, days: int = 7) -> dict:
 @task()
 def prune_idempotency_keys() -> dict:
     return {"deleted": idempotency_keys_prune()}
+
+
+@task()
+def prune_pos_intake() -> dict:
+    return pos_intake_prune()
 
 
 @task()

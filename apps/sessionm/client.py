@@ -439,16 +439,19 @@ class SessionMClient:
 
     # --- Cloud POS -----------------------------------------------------------------------------------------
 
-    def send_transaction(self, *, request_id: str, transaction: dict, culture: str | None = None) -> TransactionReceipt:
+    def send_transaction(
+        self, *, request_id: str, transaction: dict, culture: str | None = None, store_id: str | None = None
+    ) -> TransactionReceipt:
         """Record a purchase. `request_id` is SessionM's idempotency key: sending the same one again returns
         the first answer and changes nothing, so the call is retried safely. While the first call with this
         request_id is still processing SessionM answers "pending processing": SessionMPendingProcessing,
-        meaning send the same request_id again later (DOC_POS_CONTAINER in routes)."""
+        meaning send the same request_id again later (DOC_POS_CONTAINER in routes). `store_id`: the store the
+        till rang it up in (default: the configured SESSIONM_POS_STORE_ID)."""
         for name, limit in (("items", MAX_POS_ITEMS), ("discounts", MAX_POS_DISCOUNTS), ("payments", MAX_POS_PAYMENTS)):
             if len(transaction.get(name) or ()) > limit:
                 raise ValueError(f"a transaction carries at most {limit} {name}")
         body: dict[str, Any] = {
-            "store_id": self._pos_store_id,
+            "store_id": store_id or self._pos_store_id,
             "client_id": self._pos_client_id,
             "request_id": request_id,
         }

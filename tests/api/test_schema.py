@@ -34,13 +34,25 @@ def test_writes_document_the_idempotency_key():
         "/api/v1/campaigns/{campaign_id}/opt-in",
         "/api/v1/wallet/{user_offer_id}/redeem",
         "/api/v1/rewards-store/{offer_id}/purchase",
-        "/api/v1/transactions",
         "/api/v1/promo-codes",
         "/api/v1/events",
     ):
         operation = paths[path]["post"]
         assert "Idempotency-Key" in {p["name"] for p in operation["parameters"] if p["in"] == "header"}, path
         assert {"409", "422"} <= set(operation["responses"]), path
+
+
+def test_the_till_intake_has_its_own_tag_and_the_customer_endpoint_is_gone():
+    out = io.StringIO()
+    call_command("spectacular", "--format", "openapi-json", stdout=out)
+    document = json.loads(out.getvalue())
+
+    assert "/api/v1/transactions" not in document["paths"]
+    intake = document["paths"]["/integrations/pos/transactions"]["post"]
+    assert intake["tags"] == ["till (POS intake)"]
+    assert {"202", "401", "403", "409", "422"} <= set(intake["responses"])
+    assert [next(iter(requirement)) for requirement in intake["security"]] == ["posClientSignature"]
+    assert document["paths"]["/api/v1/me/member-code"]["get"]["tags"] == ["member code"]
 
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)

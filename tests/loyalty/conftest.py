@@ -21,6 +21,7 @@ from apps.accounts.tokens import token_pair_issue
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.routes import ROUTES
 from apps.upstream import session as upstream_session
+from tests.till import ring_up
 
 PASSWORD = "Crispy-Golden-42"
 _emails = itertools.count(1)
@@ -64,12 +65,9 @@ def api(customer):
     return bearer_client(customer)
 
 
-def record_transaction(api, items, **extra):
-    """POST transactions with [(sku, quantity, unit_price)]; asserts it was accepted."""
-    body = {"items": [{"sku": sku, "quantity": qty, "unit_price": price} for sku, qty, price in items], **extra}
-    response = api.post(url("transactions"), body, format="json")
-    assert response.status_code == 202, response.content
-    return response.json()
+def record_transaction(customer, items, **extra):
+    """A purchase rung up at a till for `customer`, [(sku, quantity, unit_price)]; asserts it was accepted."""
+    return ring_up(customer, items, **extra)
 
 
 # --- Made-up SessionM answers --------------------------------------------------------------------------------

@@ -9,8 +9,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_newest_first_in_the_customers_language(db):
-    api = bearer_client(signup(language="pt-br"))
-    record_transaction(api, [("FF-CURLY", 1, "8.00")])
+    customer = signup(language="pt-br")
+    api = bearer_client(customer)
+    record_transaction(customer, [("FF-CURLY", 1, "8.00")])
 
     body = api.get(url("activity")).json()
 
@@ -43,9 +44,9 @@ def test_known_kinds_speak_every_language(db, language, purchase, welcome):
     assert titles == [purchase, welcome]
 
 
-def test_pages_follow_the_cursor(api):
+def test_pages_follow_the_cursor(api, customer):
     for _ in range(3):
-        record_transaction(api, [("FF-LARGE", 1, "4.50")])
+        record_transaction(customer, [("FF-LARGE", 1, "4.50")])
 
     first = api.get(url("activity"), {"page_size": 2}).json()
     second = api.get(first["next"]).json()
@@ -117,8 +118,9 @@ def test_a_cursor_we_did_not_give_is_a_400(api, cursor):
 
 
 def test_another_customers_cursor_is_a_400(api, db):
-    other = bearer_client(signup(first_name="Bruno"))
-    record_transaction(other, [("FF-LARGE", 1, "4.50")])
+    bruno = signup(first_name="Bruno")
+    other = bearer_client(bruno)
+    record_transaction(bruno, [("FF-LARGE", 1, "4.50")])
     theirs = other.get(url("activity"), {"page_size": 1}).json()["next_cursor"]
 
     assert api.get(url("activity"), {"cursor": theirs}).status_code == 400

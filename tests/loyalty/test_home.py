@@ -14,8 +14,8 @@ from .conftest import BALANCES, CAMPAIGNS, FAKE_USER_ID, USER_OFFERS, record_tra
 
 # The home screen's calls run on pool threads, which see only committed data.
 @pytest.mark.django_db(transaction=True)
-def test_home_of_a_new_member(api):
-    record_transaction(api, [("FF-PULLED-PORK", 1, "10.00"), ("FF-CURLY", 1, "8.00")])
+def test_home_of_a_new_member(api, customer):
+    record_transaction(customer, [("FF-PULLED-PORK", 1, "10.00"), ("FF-CURLY", 1, "8.00")])
 
     response = api.get(url("home"))
 

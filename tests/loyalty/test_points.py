@@ -30,8 +30,8 @@ def test_a_new_member(api):
     }
 
 
-def test_purchases_move_points_and_tier(api):
-    record_transaction(api, [("FF-PULLED-PORK", 60, "10.00")])  # $600: 6,000 points and tier points
+def test_purchases_move_points_and_tier(api, customer):
+    record_transaction(customer, [("FF-PULLED-PORK", 60, "10.00")])  # $600: 6,000 points and tier points
 
     points = api.get(url("points")).json()
 
@@ -81,8 +81,8 @@ def test_only_this_screen_makes_the_heavy_call(sessionm, offline_api):
     assert body["available"] == body["total"] == 40 and body["accounts"] == []
 
 
-def test_history_newest_first(api):
-    record_transaction(api, [("FF-CURLY", 1, "8.00")])
+def test_history_newest_first(api, customer):
+    record_transaction(customer, [("FF-CURLY", 1, "8.00")])
 
     body = api.get(url("points-history")).json()
 
@@ -95,9 +95,9 @@ def test_history_newest_first(api):
     assert (welcome["points"], welcome["source"]) == (100, "Welcome bonus")
 
 
-def test_history_pages(api):
+def test_history_pages(api, customer):
     for _ in range(2):
-        record_transaction(api, [("FF-LARGE", 1, "4.50")])
+        record_transaction(customer, [("FF-LARGE", 1, "4.50")])
 
     first = api.get(url("points-history"), {"page_size": 2}).json()
     second = api.get(first["next"]).json()

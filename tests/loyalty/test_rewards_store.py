@@ -42,8 +42,8 @@ def test_offers_with_price_and_whether_affordable(api):
     assert all(item["description"] and item["terms"] and item["image"] for item in body["results"])
 
 
-def test_affordable_follows_the_balance(api):
-    record_transaction(api, [("FF-PULLED-PORK", 4, "10.00"), ("FF-LARGE", 1, "4.50")])  # +445: 545
+def test_affordable_follows_the_balance(api, customer):
+    record_transaction(customer, [("FF-PULLED-PORK", 4, "10.00"), ("FF-LARGE", 1, "4.50")])  # +445: 545
 
     items = {item["name"]: item["affordable"] for item in api.get(url("rewards-store")).json()["results"]}
 
@@ -89,8 +89,8 @@ def test_asks_sessionm_for_exactly_the_page_shown(sessionm, offline_api):
     assert sent["culture"] == "en-US"
 
 
-def test_purchase(api):
-    record_transaction(api, [("FF-PULLED-PORK", 4, "10.00")])  # +400: 500
+def test_purchase(api, customer):
+    record_transaction(customer, [("FF-PULLED-PORK", 4, "10.00")])  # +400: 500
     curly = next(i for i in api.get(url("rewards-store")).json()["results"] if i["name"] == "Free Curly Fries")
 
     response = api.post(url("reward-purchase", offer_id=curly["id"]))
@@ -122,8 +122,8 @@ def test_an_unknown_offer_is_a_404(api):
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_a_replayed_purchase_buys_once(api):
-    record_transaction(api, [("FF-PULLED-PORK", 10, "10.00")])  # +1000: 1100
+def test_a_replayed_purchase_buys_once(api, customer):
+    record_transaction(customer, [("FF-PULLED-PORK", 10, "10.00")])  # +1000: 1100
     curly = next(i for i in api.get(url("rewards-store")).json()["results"] if i["name"] == "Free Curly Fries")
     headers = {"Idempotency-Key": "buy-curly-1"}
 

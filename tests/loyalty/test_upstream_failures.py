@@ -21,7 +21,6 @@ SCREENS = [
     ("get", "points", {}, None),
     ("get", "points-history", {}, None),
     ("get", "activity", {}, None),
-    ("post", "transactions", {}, {"items": [{"sku": "FF-CURLY", "quantity": 1, "unit_price": "8.00"}]}),
     ("post", "promo-codes", {}, {"code": "TUESDAY20"}),
     ("post", "events", {}, {"event": "survey_completed"}),
 ]

@@ -1,15 +1,19 @@
 """The Fancy Fries walk-through, only through the public API (against the in-process sandbox).
 
-Amanda signs up, reviews the campaigns, opts in to "Large Fries on us", buys pulled pork fries and curly
-fries for $18, earns 180 points and finds "Free Large Fries" in her wallet, valid 30 days. She earns more
-until she can buy "Free Curly Fries" (500 points) in the Rewards Store, buys it, redeems it, and sees all of
-it in her activity log and point history.
+Amanda signs up, reviews the campaigns, opts in to "Large Fries on us", shows her member code at the
+counter where the till rings up pulled pork fries and curly fries for $18, earns 180 points and finds "Free
+Large Fries" in her wallet, valid 30 days. She earns more until she can buy "Free Curly Fries" (500 points)
+in the Rewards Store, buys it, redeems it at the counter, and sees all of it in her activity log and point
+history. Her phone never reports a purchase: the till does, signed with its own key.
 """
 
 from datetime import datetime, timedelta
 
 import pytest
 from rest_framework.test import APIClient
+
+from tests.till import pos_client, post_signed
+from tests.till import sale as till_sale
 
 from .conftest import url
 
@@ -27,6 +31,7 @@ def moment(value: str) -> datetime:
 # The home screen's calls run on pool threads, which see only committed data.
 @pytest.mark.django_db(transaction=True)
 def test_amanda_walks_through_the_program():
+    pos_client()  # the counter's till, set up by staff in the admin
     app = APIClient()
 
     # 1. Signs up.
@@ -57,21 +62,16 @@ def test_amanda_walks_through_the_program():
     assert opt_in.json() == {"campaign_id": large_fries["id"], "opted_in": True}
     assert by_name(app.get(url("campaigns")).json()["results"], "Large Fries on us")["opted_in"] is True
 
-    # 4. Buys pulled pork fries ($10) and curly fries ($8): $18, 180 points.
-    sale = app.post(
-        url("transactions"),
-        {
-            "items": [
-                {"sku": "FF-PULLED-PORK", "quantity": 1, "unit_price": "10.00"},
-                {"sku": "FF-CURLY", "quantity": 1, "unit_price": "8.00"},
-            ]
-        },
-        format="json",
-        headers={"Idempotency-Key": "amanda-order-1"},
+    # 4. At the counter she shows her member code; the till rings up pulled pork fries ($10) and curly
+    #    fries ($8): $18, 180 points.
+    card = app.get(url("member-code"))
+    assert card.status_code == 200, card.content
+    sale = post_signed(
+        till_sale([("FF-PULLED-PORK", 1, "10.00"), ("FF-CURLY", 1, "8.00")], member_code=card.json()["code"])
     )
     assert sale.status_code == 202, sale.content
     assert sale.json()["subtotal"] == "18.00"
-    assert sale.json()["channel"] == "MOBILE"
+    assert sale.json()["channel"] == "POS"
     points = app.get(url("points")).json()
     assert points["available"] == 280
     assert points["tier"]["name"] == "Bronze" and points["tier"]["points"] == 180
@@ -92,17 +92,12 @@ def test_amanda_walks_through_the_program():
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "insufficient_points"
 
-    # 7. Earns more: $24.50 is 245 points, 525 in all.
-    more = app.post(
-        url("transactions"),
-        {
-            "items": [
-                {"sku": "FF-PULLED-PORK", "quantity": 2, "unit_price": "10.00"},
-                {"sku": "FF-LARGE", "quantity": 1, "unit_price": "4.50"},
-            ]
-        },
-        format="json",
-    )
+    # 7. Earns more on her next visit (a new member code: each is good for one purchase): $24.50 is 245
+    #    points, 525 in all.
+    used = post_signed(till_sale([("FF-LARGE", 1, "4.50")], member_code=card.json()["code"]))
+    assert used.status_code == 422 and used.json()["error"]["code"] == "member_code_used"
+    code = app.get(url("member-code")).json()["code"]
+    more = post_signed(till_sale([("FF-PULLED-PORK", 2, "10.00"), ("FF-LARGE", 1, "4.50")], member_code=code))
     assert more.status_code == 202, more.content
     curly = by_name(app.get(url("rewards-store")).json()["results"], "Free Curly Fries")
     assert curly["affordable"] is True
@@ -117,10 +112,14 @@ def test_amanda_walks_through_the_program():
     assert by_name(app.get(url("wallet")).json()["results"], "Free Curly Fries")["id"] == new_item["id"]
     assert app.get(url("points")).json()["available"] == 25
 
-    # 9. Redeems it: it leaves the wallet and cannot be redeemed twice.
+    # 9. Redeems it at the counter: the answer carries what the cashier's screen shows; it leaves the wallet
+    #    and cannot be redeemed twice.
     redeemed = app.post(url("offer-redeem", user_offer_id=new_item["id"]))
     assert redeemed.status_code == 200, redeemed.content
-    assert redeemed.json()["offer"]["name"] == "Free Curly Fries"
+    assert redeemed.json()["offer"]["name"] == redeemed.json()["offer_name"] == "Free Curly Fries"
+    assert redeemed.json()["user_offer_id"] == new_item["id"]
+    assert redeemed.json()["pos_discount_id"]
+    assert moment(redeemed.json()["redeemed_at"]).tzinfo is not None
     assert "Free Curly Fries" not in {item["name"] for item in app.get(url("wallet")).json()["results"]}
     again = app.post(url("offer-redeem", user_offer_id=new_item["id"]))
     assert again.status_code == 409

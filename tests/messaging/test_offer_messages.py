@@ -12,6 +12,7 @@ from apps.messaging.models import Notification, NotificationKind, NotificationSt
 from apps.sandbox import demo
 from apps.sessionm import get_sessionm_client
 from tests.loyalty.conftest import bearer_client, signup, url
+from tests.till import ring_up
 
 pytestmark = pytest.mark.django_db
 LEAD = timedelta(days=settings.OFFER_EXPIRY_REMINDER_DAYS)
@@ -31,9 +32,8 @@ def enqueued(tasks, task):
     return [result for result in tasks.results if result.task.func == task.func]
 
 
-def buy_fries(app, quantity):
-    items = [{"sku": "FF-PULLED-PORK", "quantity": quantity, "unit_price": "10.00"}]
-    assert app.post(url("transactions"), {"items": items}, format="json").status_code == 202
+def buy_fries(customer, quantity):
+    ring_up(customer, [("FF-PULLED-PORK", quantity, "10.00")])
 
 
 def offer_messages(customer):
@@ -43,7 +43,7 @@ def offer_messages(customer):
 def test_a_rewards_store_purchase_is_recorded_and_completed_before_its_message(
     app, amanda, tasks, django_capture_on_commit_callbacks
 ):
-    buy_fries(app, 5)  # 500 points
+    buy_fries(amanda, 5)  # 500 points
     store = app.get(url("rewards-store")).json()["results"]
     [curly] = [offer for offer in store if offer["name"] == "Free Curly Fries"]
 
@@ -91,13 +91,10 @@ def test_offers_a_transaction_earned_are_looked_for_after_it(app, amanda, tasks,
     campaigns = app.get(url("campaigns")).json()["results"]
     [large_fries] = [c for c in campaigns if c["name"] == "Large Fries on us"]
     app.post(url("campaign-opt-in", campaign_id=large_fries["id"]))
-    sale = [
-        {"sku": "FF-PULLED-PORK", "quantity": 1, "unit_price": "10.00"},
-        {"sku": "FF-CURLY", "quantity": 1, "unit_price": "8.00"},
-    ]
+    sale = [("FF-PULLED-PORK", 1, "10.00"), ("FF-CURLY", 1, "8.00")]
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert app.post(url("transactions"), {"items": sale}, format="json").status_code == 202
+        ring_up(amanda, sale)
 
     [discovery] = enqueued(tasks, ledger.wallet_items_discover)
     assert discovery.task.run_after >= timezone.now() + ledger.DISCOVERY_DELAY - timedelta(seconds=5)

@@ -17,6 +17,8 @@ from apps.messaging.models import InboundEvent, Notification, NotificationKind, 
 from apps.sandbox import demo
 from apps.sandbox.models import BrazeMessage
 from apps.sandbox.sessionm import webhook as sandbox_webhook
+from tests.till import post_signed
+from tests.till import sale as sale_body
 
 WEBHOOK_URL = "http://bff.test/integrations/sessionm/events"
 
@@ -70,16 +72,9 @@ def test_welcome_offer_issued_and_expiry_reminder_each_once(immediate_tasks, ses
     [large_fries] = [c for c in campaigns if c["name"] == "Large Fries on us"]
     assert app.post(api("campaign-opt-in", campaign_id=large_fries["id"])).status_code == 200
 
-    sale = app.post(
-        api("transactions"),
-        {
-            "items": [
-                {"sku": "FF-PULLED-PORK", "quantity": 1, "unit_price": "10.00"},
-                {"sku": "FF-CURLY", "quantity": 1, "unit_price": "8.00"},
-            ]
-        },
-        format="json",
-    )
+    # She shows her member code at the counter; the till rings up $18.
+    code = app.get(api("member-code")).json()["code"]
+    sale = post_signed(sale_body([("FF-PULLED-PORK", 1, "10.00"), ("FF-CURLY", 1, "8.00")], member_code=code))
     assert sale.status_code == 202, sale.content
 
     # SessionM told the BFF, which recorded the item and sent the offer-issued message.

@@ -51,7 +51,13 @@ def test_two_schedulers_ticking_enqueue_each_job_once_per_period():
 
     runs = enqueued()
     assert runs["deliver_notifications"] == 4
-    for name in ("forget_abandoned_signups", "prune_idempotency_keys", "clear_expired_sessions", "prune_task_results"):
+    for name in (
+        "forget_abandoned_signups",
+        "prune_idempotency_keys",
+        "prune_pos_intake",
+        "clear_expired_sessions",
+        "prune_task_results",
+    ):
         assert runs[name] == 1, name
     assert set(ScheduledJob.objects.values_list("last_run_by", flat=True)) == {"a"}
     assert ScheduledJob.objects.get(name="deliver_notifications").next_run_at == at(40)

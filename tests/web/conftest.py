@@ -43,12 +43,10 @@ def signup(**overrides):
 
 
 def earn_points(customer, *, dollars: int) -> None:
-    """Points the real way: a purchase recorded through the loyalty service (10 points per dollar)."""
-    from apps.loyalty.services import transaction_record
-    from apps.loyalty.types import TransactionLine
+    """Points the real way: a purchase rung up at a till with the customer's member code (10 points per $)."""
+    from tests.till import ring_up
 
-    line = TransactionLine(sku="FF-PULLED-PORK", quantity=dollars // 10, unit_price=Decimal("10.00"))
-    transaction_record(customer=customer, lines=[line])
+    ring_up(customer, [("FF-PULLED-PORK", dollars // 10, Decimal("10.00"))])
 
 
 @pytest.fixture(autouse=True)

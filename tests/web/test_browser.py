@@ -159,8 +159,13 @@ def test_join_spend_redeem_switch_language_and_leave(tab):
     assert customer.language == "pt-br"
     tab.shoot("04-wallet-pt-br")
 
-    curly.get_by_role("button", name="Resgatar").click()
+    # Redeeming asks first, then shows the screen for the cashier.
+    curly.get_by_role("link", name="Resgatar").click()
+    assert tab.heading().inner_text() == "Resgatar agora?"
+    page.get_by_role("button", name="Resgatar agora").click()
+    assert tab.heading().inner_text() == "Mostre esta tela ao caixa"
     assert "Você resgatou Batata curly grátis." in tab.messages()
+    page.get_by_role("link", name="Voltar para minha carteira").click()
     assert tab.card("Pronto para resgatar", "Batata curly grátis").count() == 0
 
     # The other pages, in Portuguese.

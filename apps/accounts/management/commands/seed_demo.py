@@ -1,5 +1,6 @@
 """Seed a development run with the Fancy Fries demo: a customer signed up through the real signup flow (so
-the sandbox holds her SessionM profile and her welcome message is queued) and a staff login for the admin.
+the sandbox holds her SessionM profile and her welcome message is queued), a staff login for the admin, and
+the sandbox till's POS client (the /sandbox/till/ page signs its purchases with it).
 
 Sandbox only: it refuses to run against a real SessionM. Safe to run again: it leaves what exists alone.
 """
@@ -11,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.accounts.models import Customer
 from apps.accounts.services import customer_signup
 from apps.api.errors import ApiError
+from apps.loyalty.models import PosClient
 
 DEMO_CUSTOMER = {
     "email": "amanda@example.com",
@@ -33,6 +35,11 @@ class Command(BaseCommand):
             )
         self._seed_staff()
         self._seed_customer()
+        self._seed_till()
+        self.stdout.write(
+            "To earn points: log in to the web wallet as the demo customer, open My card, and ring up a purchase "
+            "with its member code on the sandbox till, /sandbox/till/ (log in there as the staff user)."
+        )
 
     def _seed_staff(self):
         User = get_user_model()
@@ -58,3 +65,18 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"demo customer (web wallet and API): {email} / {DEMO_CUSTOMER['password']}")
         )
+
+    def _seed_till(self):
+        client, created = PosClient.objects.get_or_create(
+            key_id=settings.SANDBOX_TILL_KEY_ID,
+            defaults={"name": "Sandbox till", "allowed_stores": [settings.SANDBOX_TILL_STORE_ID]},
+        )
+        if created:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"sandbox POS client {client.key_id} for store {settings.SANDBOX_TILL_STORE_ID} "
+                    f"(its key: manage.py pos_client_key {client.key_id})"
+                )
+            )
+        else:
+            self.stdout.write(f"sandbox POS client {client.key_id} already exists")

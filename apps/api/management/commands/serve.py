@@ -59,6 +59,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  admin (staff)     {base}/admin/")
         if settings.SANDBOX_ENABLED:
             self.stdout.write(f"  sandbox messages  {base}/sandbox/   (emulated SessionM + Braze)")
+            self.stdout.write(
+                f"  sandbox till      {base}/sandbox/till/   (earn points: ring up a purchase for the member code "
+                "a customer's My card shows)"
+            )
         self.stdout.write("Press Ctrl-C to stop the web server, the worker and the scheduler.")
 
         stopping = False
