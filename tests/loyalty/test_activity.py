@@ -36,8 +36,9 @@ def test_newest_first_in_the_customers_language(db):
     ],
 )
 def test_known_kinds_speak_every_language(db, language, purchase, welcome):
-    api = bearer_client(signup(language=language))
-    record_transaction(api, [("FF-CURLY", 1, "8.00")])
+    customer = signup(language=language)
+    api = bearer_client(customer)
+    record_transaction(customer, [("FF-CURLY", 1, "8.00")])
 
     titles = [entry["title"] for entry in api.get(url("activity")).json()["results"]]
 

@@ -6,21 +6,14 @@ had already been generated or if it bears an error code of "pending processing""
 (https://docs.sessionm.com/developer/APIs/POS/general_dto_definitions.htm).
 """
 
-from decimal import Decimal
-
 import pytest
 
-from apps.api.errors import LoyaltyUnavailable
-from apps.loyalty.errors import TransactionPending
-from apps.loyalty.services import transaction_record
-from apps.loyalty.types import TransactionLine
 from apps.sandbox import faults
 from apps.sandbox.sessionm import state
 from apps.sessionm import get_sessionm_client
+from tests.till import post_signed, sale
 
 pytestmark = pytest.mark.django_db
-
-LINES = [TransactionLine(sku="FF-CURLY", quantity=1, unit_price=Decimal("8.00"))]
 
 
 @pytest.fixture(autouse=True)
@@ -34,20 +27,23 @@ def balance(customer) -> int:
 
 
 def test_pending_processing_is_retry_later_and_the_same_request_id_records_once(customer):
+    body = sale([("FF-CURLY", 1, "8.00")], customer=customer, request_id="till-7-order-42")
     faults.set_faults(upstreams=["sessionm-pos"], deferred_rate=1.0)
 
-    with pytest.raises(TransactionPending) as caught:
-        transaction_record(customer=customer, lines=LINES, idempotency_key="till-7-order-42")
-    # A 503 (Retry-After) with its own code, never a "bad gateway".
-    assert isinstance(caught.value, LoyaltyUnavailable) and caught.value.status == 503
-    assert caught.value.code == "transaction_pending"
+    pending = post_signed(body)
+    # A 503 (Retry-After) with its own code, never a "bad gateway"; the till sends the same request again.
+    assert pending.status_code == 503, pending.content
+    assert pending.json()["error"]["code"] == "transaction_pending"
+    assert pending["Retry-After"]
     assert balance(customer) == 100  # nothing recorded while "pending"
 
     faults.clear_faults()
-    first = transaction_record(customer=customer, lines=LINES, idempotency_key="till-7-order-42")
-    again = transaction_record(customer=customer, lines=LINES, idempotency_key="till-7-order-42")
+    # The same request (same request id and member code: the pending attempt used up nothing), signed anew.
+    first = post_signed(body)
+    again = post_signed(body)
 
-    assert first.request_id == again.request_id
+    assert first.status_code == again.status_code == 202, (first.content, again.content)
+    assert first.json()["transaction_id"] == again.json()["transaction_id"]
     assert balance(customer) == 180  # 80 points, once
     member = state.find(user_id=customer.sessionm_user_id)
     assert len(member.data["transactions"]) == 1
