@@ -11,8 +11,8 @@ passive health-check parameters of deploy/nginx/loyalty-bff.conf. The BFF proces
 (DJANGO_DEBUG=false, the sandbox reached only over HTTP as if it were SessionM and Braze, Redis as the cache).
 
 Then, through nginx, customers sign up, read home, wallet and the Rewards Store, buy rewards with
-Idempotency-Keys, and SessionM's webhook arrives (the sandbox's own, plus signed redeliveries); tills record
-purchases at SessionM's POS (see `till_purchase`). Mid-run one web instance and one worker get SIGKILL.
+Idempotency-Keys, and SessionM's webhook arrives (the sandbox's own, plus signed redeliveries); tills ring up
+purchases through the signed intake (see `Till`). Mid-run one web instance and one worker get SIGKILL.
 
 It prints requests and errors per phase (before / during / after the kill: only requests in flight on the
 killed instance may fail), p50/p99 latency, 429s counted by both instances for one client address (the
@@ -65,10 +65,11 @@ THROTTLE_CLIENT = "203.0.113.9"
 THROTTLE_LOGIN_LIMIT = 10
 BRAZE_BATCH = 50  # recipients per trigger call (README "Offer messages")
 
-# Till purchases through the BFF (POST /integrations/pos/transactions, signed by a POS client) arrive with
-# issue 8. Until then a till records its purchase at SessionM's POS directly, which is what gives the load's
-# customers points to spend. Set to True (and fill `till_purchase_through_bff`) once the endpoint exists.
-TILL_PURCHASES_THROUGH_BFF = False
+# Tills ring up purchases through the BFF's signed intake (POST /integrations/pos/transactions) as a POS client
+# whose key derives from this secret, the BFF's POS_CLIENT_KEY_SECRET.
+POS_KEY_SECRET = "cluster-pos-" + uuid.uuid4().hex
+TILL_KEY_ID = "cluster-till"
+TILL_STORE = "FF-CLUSTER"
 
 
 def free_port() -> int:
@@ -298,6 +299,7 @@ def bff_env(*, pg: str, redis_url: str, sandbox: str, webhook_url: str) -> dict:
         "SESSIONM_POS_STORE_ID": "FF-ONLINE",
         "SESSIONM_POS_CLIENT_ID": "loyalty-bff",
         "SESSIONM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "POS_CLIENT_KEY_SECRET": POS_KEY_SECRET,
         "BRAZE_REST_URL": f"{sandbox}/braze",
         "BRAZE_API_KEY": "sandbox-braze-key",
         "BRAZE_WELCOME_CAMPAIGN_ID": "sandbox-welcome-campaign",
@@ -451,56 +453,55 @@ class Tally:
     replays: int = 0
 
 
-def till_purchase(sessionm, *, sessionm_user_id: str, dollars: int) -> None:
-    """A till records a purchase at SessionM's POS, the customer identified by their SessionM id. SessionM
-    turns it into points (10 a dollar). Through the BFF instead once issue 8's endpoint exists: see
-    TILL_PURCHASES_THROUGH_BFF."""
-    if TILL_PURCHASES_THROUGH_BFF:
-        till_purchase_through_bff(sessionm_user_id=sessionm_user_id, dollars=dollars)
-        return
-    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-    amount = f"{dollars:.2f}"
-    sessionm.send_transaction(
-        request_id=str(uuid.uuid4()),
-        transaction={
-            "transaction_id": str(uuid.uuid4()),
-            "is_closed": True,
-            "is_voided": False,
-            "channel": "in_store",
-            "open_time": now,
-            "modified_time": now,
-            "subtotal": amount,
-            "tax_total": "0.00",
-            "items": [
-                {
-                    "line_id": "1",
-                    "item_id": "FF-PULLED-PORK",
-                    "quantity": dollars // 10,
-                    "unit_price": "10.00",
-                    "subtotal": amount,
-                    "tax_included": True,
-                }
-            ],
-            "payments": [
-                {
-                    "payment_id": "1",
-                    "type": "in_store",
-                    "amount": amount,
-                    "payment_time": now,
-                    "user_id": sessionm_user_id,
-                    "user_id_type": "SessionM_ID",
-                }
-            ],
-            "discounts": [],
-        },
-    )
+class Till:
+    """A till of the load: signs each purchase as the README's "Tills" section says and posts it through nginx.
+    A purchase that fails in flight (an instance killed under it) is sent again with the same request id, as a
+    real till does: the intake makes that one purchase."""
 
+    def __init__(self, base: str):
+        from apps.loyalty.models import PosClient
 
-def till_purchase_through_bff(*, sessionm_user_id: str, dollars: int) -> None:
-    raise SystemExit(
-        "TILL_PURCHASES_THROUGH_BFF is on but this branch has no POST /integrations/pos/transactions: "
-        "write the signed call here (see the README's POS signing example)."
-    )
+        self.base = base
+        self.client, _created = PosClient.objects.update_or_create(
+            key_id=TILL_KEY_ID, defaults={"name": "Cluster till", "allowed_stores": [TILL_STORE], "is_active": True}
+        )
+        self.session = requests.Session()
+
+    def purchase(self, *, external_id: str, dollars: int, attempts: int = 5) -> None:
+        from apps.loyalty.pos_auth import pos_signature
+
+        body = json.dumps(
+            {
+                "request_id": f"cluster-{uuid.uuid4().hex}",
+                "store_id": TILL_STORE,
+                "external_id": external_id,
+                "lines": [{"sku": "FF-PULLED-PORK", "quantity": dollars // 10, "unit_price": "10.00"}],
+                "payments": [{"type": "CARD", "amount": f"{dollars:.2f}"}],
+            }
+        ).encode()
+        path = "/integrations/pos/transactions"
+        for attempt in range(attempts):
+            timestamp, nonce = str(int(time.time())), uuid.uuid4().hex
+            signature = pos_signature(
+                key=self.client.signing_key(), method="POST", path=path, timestamp=timestamp, nonce=nonce, body=body
+            )
+            headers = {
+                "Content-Type": "application/json",
+                "X-POS-Key-Id": TILL_KEY_ID,
+                "X-POS-Timestamp": timestamp,
+                "X-POS-Nonce": nonce,
+                "X-POS-Signature": signature,
+            }
+            try:
+                response = self.session.post(f"{self.base}{path}", data=body, headers=headers, timeout=15)
+            except requests.RequestException:
+                response = None
+            if response is not None and response.status_code == 202:
+                return
+            if response is not None and response.status_code < 500:
+                raise RuntimeError(f"the till's purchase was refused: {response.status_code} {response.text[:300]}")
+            time.sleep(0.5 * (attempt + 1))
+        raise RuntimeError(f"the till's purchase failed {attempts} times")
 
 
 def signup(recorder: Recorder, session: requests.Session, base: str, tally: Tally) -> Customer | None:
@@ -534,7 +535,7 @@ def webhook_post(recorder: Recorder, session: requests.Session, base: str, event
     recorder.call(session, "webhook", "POST", f"{base}/integrations/sessionm/events", data=body, headers=headers)
 
 
-def customer_loop(recorder, base, tally, sessionm, stop: threading.Event, seed: int) -> None:
+def customer_loop(recorder, base, tally, till, stop: threading.Event, seed: int) -> None:
     """One phone: signs up, gets points at the till, then reads its screens and buys rewards until stopped."""
     rng = random.Random(seed)
     session = requests.Session()
@@ -543,7 +544,7 @@ def customer_loop(recorder, base, tally, sessionm, stop: threading.Event, seed: 
         customer = signup(recorder, session, base, tally)
     if customer is None:
         return
-    till_purchase(sessionm, sessionm_user_id=sessionm_user_id(customer.external_id), dollars=200)
+    till.purchase(external_id=customer.external_id, dollars=200)
     headers = {"Authorization": f"Bearer {customer.access}"}
     offer = None
     for round_number in itertools.count():
@@ -575,7 +576,7 @@ def customer_loop(recorder, base, tally, sessionm, stop: threading.Event, seed: 
             friend = signup(recorder, session, base, tally)  # a friend signs up on this phone, and buys lunch
             if friend is not None:
                 customer = friend
-                till_purchase(sessionm, sessionm_user_id=sessionm_user_id(customer.external_id), dollars=100)
+                till.purchase(external_id=customer.external_id, dollars=100)
             headers = {"Authorization": f"Bearer {customer.access}"}
         time.sleep(rng.uniform(0.05, 0.25))
 
@@ -629,13 +630,13 @@ def throttle_check(web_urls: list[str]) -> dict:
     return {"answers": answers, "allowed": allowed, "throttled": throttled}
 
 
-def idempotency_check(base: str, web_urls: list[str], sessionm) -> dict:
+def idempotency_check(base: str, web_urls: list[str], till: Till) -> dict:
     """The same purchase with the same Idempotency-Key sent to both instances at the same instant."""
     tally = Tally()
     recorder = Recorder()
     session = requests.Session()
     customer = signup(recorder, session, base, tally)
-    till_purchase(sessionm, sessionm_user_id=sessionm_user_id(customer.external_id), dollars=100)
+    till.purchase(external_id=customer.external_id, dollars=100)
     headers = {"Authorization": f"Bearer {customer.access}"}
 
     def available() -> int:
@@ -808,6 +809,7 @@ def configure_django(*, pg: str, redis_url: str, sandbox: str) -> None:
             "SANDBOX_WEBHOOK_URL": "",
             "CACHE_URL": redis_url,
             "LOG_LEVEL": "WARNING",
+            "POS_CLIENT_KEY_SECRET": POS_KEY_SECRET,
             "DJANGO_SETTINGS_MODULE": "loyalty_bff.settings",
         }
     )
@@ -854,9 +856,7 @@ def run(mode: str) -> bool:
         url = start_nginx(cluster, found["nginx"], port=nginx_port, web_ports=web_ports)
         print(f"  nginx on {url}  (set-up took {time.monotonic() - started:.0f} s)")
         configure_django(pg=pg, redis_url=redis_url, sandbox=sandbox)
-        from apps.sessionm import get_sessionm_client
-
-        sessionm = get_sessionm_client()
+        till = Till(url)
 
         banner = requests.get(f"{web_urls[0]}/healthz", timeout=5).headers
         checks["no Server banner from gunicorn"] = "Server" not in banner
@@ -874,7 +874,7 @@ def run(mode: str) -> bool:
         ]
 
         print("\n== one Idempotency-Key, sent to both instances at once")
-        idem = idempotency_check(base, web_urls, sessionm)
+        idem = idempotency_check(base, web_urls, till)
         print(f"  answers {idem['answers']}, a retry afterwards {idem['retry']}")
         print(f"  points spent {idem['points_spent']} for a reward of {idem['price']} points")
         statuses = sorted(status for status, _ in idem["answers"])
@@ -893,7 +893,7 @@ def run(mode: str) -> bool:
         tally = Tally()
         stop = threading.Event()
         threads = [
-            threading.Thread(target=customer_loop, args=(recorder, base, tally, sessionm, stop, seed), daemon=True)
+            threading.Thread(target=customer_loop, args=(recorder, base, tally, till, stop, seed), daemon=True)
             for seed in range(plan["customers"])
         ]
         threads.append(threading.Thread(target=webhook_loop, args=(recorder, base, tally, stop), daemon=True))
