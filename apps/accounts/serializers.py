@@ -73,3 +73,18 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError({name: [_("This field cannot be changed.")] for name in sorted(unknown)})
         return attrs
+
+
+class PasswordResetInputSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=EMAIL_MAX_LENGTH)
+
+
+class PasswordResetConfirmInputSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text="The `uidb64` part of the link in the reset message.")
+    token = serializers.CharField(max_length=128, help_text="The `token` part of the link in the reset message.")
+    new_password = _PasswordField()
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    current_password = _PasswordField()
+    new_password = _PasswordField()

@@ -80,14 +80,14 @@ class ProfileChecks:
             self.fail("language", _("Choose one of the offered languages."))
         return value
 
-    def password(self, value: str, *, email: str, first_name: str, last_name: str) -> None:
+    def password(self, value: str, *, email: str, first_name: str, last_name: str, field: str = "password") -> None:
         # An unsaved user lets the similarity validator compare the password with the customer's own data.
         if len(value) > PASSWORD_MAX_LENGTH:
-            self.fail("password", _("Use at most %(max)d characters.") % {"max": PASSWORD_MAX_LENGTH})
+            self.fail(field, _("Use at most %(max)d characters.") % {"max": PASSWORD_MAX_LENGTH})
             return
         probe = get_user_model()(username=email, email=email, first_name=first_name, last_name=last_name)
         try:
             validate_password(value, user=probe)
         except ValidationError as exc:
             for message in exc.messages:
-                self.fail("password", message)
+                self.fail(field, message)

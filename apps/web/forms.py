@@ -90,7 +90,9 @@ class ProfileForm(_PersonForm):
 
 
 class ForgetForm(forms.Form):
-    """Forgetting is irreversible, so it asks for the password again (a stolen session alone can't do it)."""
+    """Forgetting is irreversible, so it asks for the password again (a stolen session alone can't do it),
+    unless the customer signed in moments ago: someone who just reset a lost password has just proven who
+    they are, and may not want to type the new one again to leave."""
 
     password = forms.CharField(
         label=_("Your password"),
@@ -98,15 +100,45 @@ class ForgetForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, password_needed: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if not password_needed:
+            del self.fields["password"]
 
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."), code="wrong_password")
         return password
+
+
+def _new_password_field(label):
+    return forms.CharField(
+        label=label,
+        strip=False,
+        help_text=_("At least 8 characters. Avoid common words and numbers only."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class PasswordResetForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), max_length=EMAIL_MAX_LENGTH, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+
+class SetPasswordForm(forms.Form):
+    new_password = _new_password_field(_("New password"))
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = _new_password_field(_("New password"))
 
 
 class PromoCodeForm(forms.Form):

@@ -2,8 +2,10 @@
 when the loyalty platform can't answer (never a 500)."""
 
 import logging
+import time
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
@@ -58,6 +60,19 @@ def safe_next_url(request) -> str | None:
     ):
         return candidate
     return None
+
+
+_SIGNED_IN_AT = "web:signed_in_at"
+
+
+def mark_signed_in(request) -> None:
+    """Call right after a login, a signup or a password reset: the customer just proved who they are."""
+    request.session[_SIGNED_IN_AT] = int(time.time())
+
+
+def recently_signed_in(request) -> bool:
+    signed_in_at = request.session.get(_SIGNED_IN_AT)
+    return isinstance(signed_in_at, int) and 0 <= time.time() - signed_in_at <= settings.RECENT_LOGIN_SECONDS
 
 
 def customer_required(view):
