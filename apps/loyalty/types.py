@@ -162,6 +162,10 @@ class PointHistoryEntry:
         )
 
 
+# Timeline event kinds whose points left the balance (the program's timeline event types, apps/sandbox/demo.py).
+SPENDING_EVENT_KINDS = frozenset({"offer_purchased", "points_spent"})
+
+
 @dataclass(frozen=True)
 class ActivityEntry:
     id: str
@@ -172,6 +176,13 @@ class ActivityEntry:
     amount: Decimal | None
     offer_id: str | None
     user_offer_id: str | None
+
+    @property
+    def points_change(self) -> int | None:
+        """Points signed as the balance moved: SessionM's timeline gives spends unsigned, its kind tells."""
+        if self.points is None:
+            return None
+        return -abs(self.points) if self.kind in SPENDING_EVENT_KINDS else self.points
 
     @classmethod
     def from_timeline_event(cls, event: TimelineEvent) -> "ActivityEntry":

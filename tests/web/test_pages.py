@@ -310,11 +310,11 @@ def test_wallet_shows_points_tier_ready_to_redeem_and_the_rewards_store(customer
 
 
 def test_buying_without_enough_points_says_so(customer_client, customer):
-    response = customer_client.post(
-        reverse("web:reward-buy", args=[reward_id(customer, "Free Curly Fries")]), follow=True
-    )
+    reward = reward_id(customer, "Free Curly Fries")
+    response = customer_client.post(reverse("web:reward-buy", args=[reward]), follow=True)
 
-    assert response.redirect_chain == [(reverse("web:wallet"), 302)]
+    # Back on the wallet, at the card acted on.
+    assert response.redirect_chain == [(f"{reverse('web:wallet')}#reward-{reward}", 302)]
     assert shown_messages(response) == ["You don't have enough points for this reward yet."]
     assert wallet_ids(customer) == []
 

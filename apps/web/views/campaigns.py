@@ -3,12 +3,12 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from apps.loyalty.selectors import campaigns_list
 from apps.loyalty.services import campaign_opt_in
 
-from .common import LOYALTY_ERRORS, customer_required, page_number, plain_words, render_load_error
+from .common import LOYALTY_ERRORS, customer_action, customer_required, page_number, plain_words, render_load_error
 
 CAMPAIGNS_PAGE_SIZE = 12
 
@@ -23,8 +23,7 @@ def campaigns(request):
     return render(request, "web/campaigns.html", {"page": page})
 
 
-@customer_required
-@require_POST
+@customer_action("web:campaigns", anchor=lambda campaign_id: f"campaign-{campaign_id}")
 def opt_in(request, campaign_id: str):
     try:
         campaign_opt_in(customer=request.customer, campaign_id=campaign_id)
@@ -32,4 +31,4 @@ def opt_in(request, campaign_id: str):
         messages.error(request, plain_words(exc, not_found=_("This campaign is not open to you any more.")))
     else:
         messages.success(request, _("You're in! We'll let you know when you earn your reward."))
-    return redirect("web:campaigns")
+    return redirect(request.back_url)

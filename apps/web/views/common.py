@@ -4,11 +4,14 @@ when the loyalty platform can't answer (never a 500)."""
 import logging
 import time
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -90,6 +93,48 @@ def customer_required(view):
         return view(request, *args, **kwargs)
 
     return guarded
+
+
+def customer_action(page: str, anchor=None):
+    """An action a page posts (Redeem, Buy, Opt in…). `page` is the URL name of the page its buttons are on;
+    `anchor(**view_kwargs)` names the card acted on, which the page comes back to (`/wallet/#reward-…`).
+
+    - With an expired session the action is not run: after logging in the customer is back on the page, at
+      the card, told that nothing was changed (never a 405 from replaying the action's address as a GET).
+    - A GET of the action's address (a bookmark, an old `next`) shows the page instead of a 405.
+    - The view finds where to send the customer back in `request.back_url`.
+    """
+
+    def decorate(view):
+        @never_cache
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            back = back_url(request, page, anchor(**kwargs) if anchor else "")
+            if request.method != "POST":
+                return redirect(back)
+            if request.customer is None:
+                if request.user.is_authenticated:
+                    raise PermissionDenied
+                messages.warning(request, _("Please sign in again — nothing was changed."))
+                return redirect_to_login(back)
+            request.back_url = back
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def back_url(request, page: str, anchor: str = "") -> str:
+    """The page an action was posted from, with its query (which page of offers…) when the Referer shows it,
+    and the card's anchor."""
+    path = reverse(page)
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
+        parts = urlsplit(referer)
+        if parts.path == path and parts.query:
+            path = f"{path}?{parts.query}"
+    return f"{path}#{anchor}" if anchor else path
 
 
 def render_load_error(request, template: str, exc: Exception, context: dict | None = None):
