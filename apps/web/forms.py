@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.validation import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
+from apps.accounts.validation import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, time_zone_names
 from apps.api.errors import ApiError
 
 
@@ -47,6 +47,14 @@ class _PersonForm(forms.Form):
     )
 
 
+def _time_zone_choices():
+    # Canonical "Area/City" zones only (no "Etc/GMT+3" or legacy aliases such as "US/Eastern"), cities as
+    # people write them.
+    areas = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/")
+    zones = sorted(name for name in time_zone_names() if name.startswith(areas))
+    return [("", _("Automatic: the usual time zone of my language")), *((z, z.replace("_", " ")) for z in zones)]
+
+
 class SignupForm(_PersonForm):
     password = forms.CharField(
         label=_("Password"),
@@ -62,6 +70,11 @@ class SignupForm(_PersonForm):
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     marketing_opt_in = forms.BooleanField(label=_("Send me offers and news by email"), required=False)
+    # Filled in by static/web/js/time-zone.js with the browser's zone; without JavaScript it stays empty and
+    # the language's usual zone applies (changeable on the profile).
+    time_zone = forms.CharField(
+        required=False, max_length=64, widget=forms.HiddenInput(attrs={"data-browser-time-zone": ""})
+    )
 
 
 class LoginForm(forms.Form):
@@ -83,6 +96,13 @@ class ProfileForm(_PersonForm):
         help_text=_("Pages, messages and offer texts use this language."),
     )
     marketing_opt_in = forms.BooleanField(label=_("Send me offers and news by email"), required=False)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        choices=_time_zone_choices,
+        help_text=_("Dates and times in your wallet are shown in this zone."),
+        widget=forms.Select(attrs={"data-browser-time-zone": "", "data-use-label": _("Use")}),
+    )
 
     def changes(self) -> dict:
         """Only what the customer actually changed, so an untouched form never writes to SessionM."""

@@ -201,3 +201,60 @@ def test_buy_is_disabled_and_explained_when_the_reward_is_out_of_reach(customer_
     assert "disabled" in card
     assert f'aria-describedby="reward-{reward}-short"' in card
     assert "400 more points needed" in card  # 500 points, 100 to spend
+
+
+def test_signup_shows_every_error_in_one_round():
+    response = Client().post(
+        reverse("web:signup"),
+        {"first_name": "", "email": "not-an-email", "password": "12345678", "birth_date": "2020-01-01"},
+    )
+
+    page = text(response)
+    assert response.status_code == 400
+    assert "Enter a valid email address." in page  # a format error...
+    assert "This password is entirely numeric." in page  # ...with the rules' errors, in the same round
+    assert "You must be at least 13 years old." in page
+
+
+def test_signup_takes_the_browsers_time_zone(db):
+    Client().post(
+        reverse("web:signup"),
+        {
+            "first_name": "Ana",
+            "email": "ana.tz@example.com",
+            "password": PASSWORD,
+            "language": "pt-br",
+            "time_zone": "America/Manaus",
+        },
+    )
+    assert Customer.objects.get(user__username="ana.tz@example.com").time_zone == "America/Manaus"
+
+
+def test_times_are_shown_in_the_customers_zone_or_their_languages_usual_one(customer_client, customer):
+    earn_points(customer, dollars=10)
+
+    def shown_time():
+        page = text(customer_client.get(reverse("web:activity")))
+        return re.search(r'<time datetime="([^"]+)"', page).group(1)
+
+    assert shown_time().endswith("-05:00") or shown_time().endswith("-04:00")  # English: New York
+    customer_client.post(
+        reverse("web:profile"),
+        {
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "email": customer.user.email,
+            "language": "en",
+            "time_zone": "Asia/Tokyo",
+        },
+    )
+    assert Customer.objects.get(pk=customer.pk).time_zone == "Asia/Tokyo"
+    assert shown_time().endswith("+09:00")
+
+
+def test_an_unknown_time_zone_is_refused(customer_client, customer):
+    response = customer_client.post(
+        reverse("web:profile"),
+        {"first_name": "A", "email": customer.user.email, "language": "en", "time_zone": "Mars/Olympus"},
+    )
+    assert response.status_code == 400

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.accounts.services import customer_authenticate, customer_signup
+from apps.accounts.services import customer_authenticate, customer_signup, signup_rule_problems
 from apps.api.errors import Conflict, InvalidInput
 from apps.api.throttles import LoginThrottle, SignupThrottle
 
@@ -73,6 +73,16 @@ def signup(request):
             )
             return redirect(settings.LOGIN_REDIRECT_URL)
     else:
+        # Format errors and the rules' errors (password strength, age) together, in one round.
+        readable = {name: form.cleaned_data.get(name) for name in ("email", "first_name", "last_name", "birth_date")}
+        problems = signup_rule_problems(
+            password=request.POST.get("password", ""),
+            **{name: value for name, value in readable.items() if value is not None},
+        )
+        for name, messages_ in problems.items():
+            if name not in form.errors:
+                for message in messages_:
+                    form.add_error(name, message)
         status = 400
     return render(request, "web/signup.html", {"form": form}, status=status)
 

@@ -31,6 +31,7 @@ def _profile_initial(customer) -> dict:
         "birth_date": customer.birth_date,
         "language": customer.language,
         "marketing_opt_in": customer.marketing_opt_in,
+        "time_zone": customer.time_zone,
     }
 
 
