@@ -20,6 +20,7 @@ class WalletItem:
     image: str | None
     expires_at: datetime | None
     redeemable: bool
+    issued_at: datetime | None = None  # SessionM's start_date: tells two copies of the same offer apart
 
     @classmethod
     def from_user_offer(cls, offer: UserOffer) -> "WalletItem":
@@ -32,6 +33,7 @@ class WalletItem:
             image=offer.image_url,
             expires_at=offer.expires_at,
             redeemable=offer.is_redeemable,
+            issued_at=offer.start_date,
         )
 
 

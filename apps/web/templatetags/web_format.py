@@ -27,6 +27,12 @@ def signed_points(value):
 
 
 @register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template, or None."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
 def subtract(value, other):
     """value - other, for "N more points needed"; "" when either is missing."""
     try:

@@ -30,5 +30,18 @@ def opt_in(request, campaign_id: str):
     except LOYALTY_ERRORS as exc:
         messages.error(request, plain_words(exc, not_found=_("This campaign is not open to you any more.")))
     else:
-        messages.success(request, _("You're in! We'll let you know when you earn your reward."))
+        messages.success(request, _opted_in_words(request.customer, campaign_id))
     return redirect(request.back_url)
+
+
+def _opted_in_words(customer, campaign_id: str) -> str:
+    """What opting in did: some campaigns reward the opt-in itself, and the card then says Completed, so the
+    message must not promise a reward still to come."""
+    try:
+        page = campaigns_list(customer=customer, page=1, page_size=100)
+    except LOYALTY_ERRORS:
+        page = None
+    campaign = next((c for c in page.results if c.id == campaign_id), None) if page else None
+    if campaign is not None and campaign.state == "completed":
+        return _("You're in, and you've already earned the reward: it's in your wallet, ready to redeem.")
+    return _("You're in! Your progress shows on the campaign's card; the reward goes to your wallet once earned.")
