@@ -27,6 +27,12 @@ def signed_points(value):
 
 
 @register.filter
+def zone_name(value):
+    """"America/Sao_Paulo" as people write it: "America/Sao Paulo"."""
+    return str(value).replace("_", " ")
+
+
+@register.filter
 def get_item(mapping, key):
     """mapping[key] in a template, or None."""
     return mapping.get(key) if isinstance(mapping, dict) else None
