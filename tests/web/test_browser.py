@@ -153,7 +153,7 @@ def test_join_spend_redeem_switch_language_and_leave(tab):
     assert urlsplit(page.url).path == "/wallet/"
     assert page.locator("html").get_attribute("lang") == "pt-br"
     assert tab.section("Loja de recompensas").is_visible()
-    curly = tab.card("Pronto para resgatar", "Batata curly grátis")
+    curly = tab.card("Prontas para resgatar", "Batata curly grátis")
     assert "Uma batata curly por nossa conta." in curly.inner_text()
     customer.refresh_from_db()
     assert customer.language == "pt-br"
@@ -161,7 +161,7 @@ def test_join_spend_redeem_switch_language_and_leave(tab):
 
     curly.get_by_role("button", name="Resgatar").click()
     assert "Você resgatou Batata curly grátis." in tab.messages()
-    assert tab.card("Pronto para resgatar", "Batata curly grátis").count() == 0
+    assert tab.card("Prontas para resgatar", "Batata curly grátis").count() == 0
 
     # The other pages, in Portuguese.
     page.get_by_role("link", name="Campanhas", exact=True).click()

@@ -696,7 +696,7 @@ def test_the_profile_language_beats_the_cookie_and_the_browser(customer):
     response = browser.get(reverse("web:wallet"))
 
     assert response["Content-Language"] == "pt-br"
-    assert "Pronto para resgatar" in text(response)
+    assert "Prontas para resgatar" in text(response)
 
 
 def test_forget_me_asks_for_the_password_then_forgets_everywhere(customer_client, customer):
@@ -788,7 +788,7 @@ TITLES = {
         "profile": "Seu perfil",
         "forget": "Esquecer-me",
         "landing": "Recompensas com mais sabor",
-        "signup": "Participe do Fancy Fries recompensas",
+        "signup": "Participe das recompensas Fancy Fries",
         "login": "Entrar",
     },
     "es": {
