@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
 from apps.accounts.models import Customer, CustomerStatus
@@ -296,11 +299,23 @@ def test_every_page_passes_axe_at_both_widths_and_is_photographed_in_four_langua
     # axe runs as a script in the page (its checks wait on timers), so these tabs have JavaScript on; the pages
     # work without it too (every other test here runs with it off).
     visitor = tabs(javascript=True)
-    for path in VISITOR_PAGES:
-        visitor.goto(path)
-        for size in (PHONE, DESKTOP):
-            visitor.page.set_viewport_size(size)
-            violations += _axe_clean(visitor, axe, f"{path} at {size['width']}px")
+    uid = urlsafe_base64_encode(force_bytes(customer.user.pk))
+    set_password = f"/password-reset/{uid}/{default_token_generator.make_token(customer.user)}/"
+    for language in LANGUAGES:
+        visitor.context.add_cookies([{"name": "django_language", "value": language, "url": visitor.base_url}])
+        for path in [*VISITOR_PAGES, set_password]:
+            visitor.goto(path)
+            name = f"13-{language}-visitor-{path.strip('/').split('/')[0] or 'landing'}"
+            if path == set_password:
+                name += "-confirm"
+            elif path.endswith("/sent/"):
+                name += "-sent"
+            for size in (PHONE, DESKTOP):
+                visitor.page.set_viewport_size(size)
+                if language == "en" or size is PHONE:
+                    violations += _axe_clean(visitor, axe, f"{path} in {language} at {size['width']}px")
+                visitor.page.screenshot(path=visitor.screenshots / f"{name}-{size['width']}.png", full_page=True)
+            visitor.page.set_viewport_size(PHONE)
 
     tab = tabs(javascript=True)
     log_in(tab, customer.user.email)
