@@ -17,7 +17,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
@@ -151,10 +150,11 @@ def _password_set(customer: Customer, password: str) -> Customer:
     user = customer.user
     user.set_password(password)
     user.save(update_fields=["password"])
-    now = timezone.now()
-    Customer.objects.filter(pk=customer.pk).update(
-        token_version=F("token_version") + 1, password_changed_at=now, updated_at=now
-    )
-    customer.refresh_from_db(fields=["token_version", "password_changed_at", "updated_at"])
+    # Locked, then saved with save() (not a queryset update): two changes racing both move the version on,
+    # and post_save tells any cache of the customer (issue 14's authentication) that it changed.
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer.token_version = locked.token_version + 1
+    customer.password_changed_at = timezone.now()
+    customer.save(update_fields=["token_version", "password_changed_at", "updated_at"])
     tokens_revoke_all(user=user)
     return customer
