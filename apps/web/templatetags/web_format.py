@@ -28,7 +28,7 @@ def signed_points(value):
 
 @register.filter
 def zone_name(value):
-    """"America/Sao_Paulo" as people write it: "America/Sao Paulo"."""
+    """ "America/Sao_Paulo" as people write it: "America/Sao Paulo"."""
     return str(value).replace("_", " ")
 
 
