@@ -118,9 +118,9 @@ def test_history_asks_sessionm_for_the_page_shown_and_one_more_entry(sessionm, o
     assert (sessionm.body(call)["skip"], sessionm.body(call)["take"]) == (75, 26)
 
 
-def test_a_history_that_fills_its_last_page_exactly_offers_no_next_page(api):
+def test_a_history_that_fills_its_last_page_exactly_offers_no_next_page(api, customer):
     for _ in range(3):
-        record_transaction(api, [("FF-LARGE", 1, "4.50")])  # with the welcome bonus: 4 entries
+        record_transaction(customer, [("FF-LARGE", 1, "4.50")])  # with the welcome bonus: 4 entries
 
     first = api.get(url("points-history"), {"page_size": 2}).json()
     second = api.get(first["next"]).json()

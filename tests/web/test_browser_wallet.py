@@ -16,10 +16,10 @@ from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
 from apps.accounts.models import Customer, CustomerStatus
-from apps.loyalty.services import promo_code_claim, transaction_record
-from apps.loyalty.types import TransactionLine
+from apps.loyalty.services import promo_code_claim
 from apps.messaging.delivery import deliver_due
 from apps.sandbox.faults import clear_faults, set_faults
+from tests.till import ring_up
 
 from .conftest import PASSWORD, earn_points, signup
 from .test_browser import DESKTOP, PHONE, Tab
@@ -190,8 +190,7 @@ def test_an_action_after_the_session_expired_comes_back_to_its_card_after_login(
 
 def _record(customer, points: int) -> None:
     """One point history entry of `points` (10 points per dollar)."""
-    line = TransactionLine(sku="FF-PULLED-PORK", quantity=1, unit_price=Decimal(points) / 10)
-    transaction_record(customer=customer, lines=[line])
+    ring_up(customer, [("FF-PULLED-PORK", 1, str(Decimal(points) / 10))])
 
 
 def test_point_history_pages_with_exactly_40_and_41_entries(tabs):
