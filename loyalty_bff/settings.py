@@ -152,6 +152,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A password reset link works once (the token is bound to the password hash) and for this long only.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
+# The web wallet's public origin for links in messages (e.g. https://rewards.fancyfries.example). Empty: the
+# origin of the request that asked for the link (its Host header is checked against ALLOWED_HOSTS).
+WEB_BASE_URL = env.str("WEB_BASE_URL", default="").rstrip("/")
+# Signing in or resetting the password within this many seconds lets the customer delete the account without
+# typing the password again (a freshly reset customer has just proven who they are).
+RECENT_LOGIN_SECONDS = env.int("RECENT_LOGIN_SECONDS", default=600)
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:wallet"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -186,6 +194,9 @@ REST_FRAMEWORK = {
         # Scoped throttles for credential endpoints (per client IP); see apps/api/throttles.py.
         "login": env.str("THROTTLE_LOGIN_RATE", default="10/min"),
         "signup": env.str("THROTTLE_SIGNUP_RATE", default="5/min"),
+        # Reset requests per client IP, and per email address asked about (both must allow it).
+        "password_reset": env.str("THROTTLE_PASSWORD_RESET_RATE", default="5/hour"),
+        "password_reset_email": env.str("THROTTLE_PASSWORD_RESET_EMAIL_RATE", default="3/hour"),
         # Every authenticated customer, every endpoint.
         "customer": env.str("THROTTLE_CUSTOMER_RATE", default="120/min"),
     },
@@ -314,6 +325,7 @@ BRAZE_MESSAGES = {
     "welcome": _braze_target("WELCOME", "sandbox-welcome-campaign"),
     "offer_issued": _braze_target("OFFER_ISSUED", "sandbox-offer-issued-campaign"),
     "offer_expiring": _braze_target("OFFER_EXPIRING", "sandbox-offer-expiring-campaign"),
+    "password_reset": _braze_target("PASSWORD_RESET", "sandbox-password-reset-campaign"),
 }
 # Basic credentials Braze Connected Content presents to /integrations/braze/wallet/{user_id}.
 BRAZE_CONNECTED_CONTENT_USERNAME = _upstream("BRAZE_CONNECTED_CONTENT_USERNAME", "braze")

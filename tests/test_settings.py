@@ -31,6 +31,7 @@ PRODUCTION_ENV = {
     "BRAZE_WELCOME_CAMPAIGN_ID": "c1",
     "BRAZE_OFFER_ISSUED_CANVAS_ID": "v2",
     "BRAZE_OFFER_EXPIRING_CAMPAIGN_ID": "c3",
+    "BRAZE_PASSWORD_RESET_CANVAS_ID": "v4",
     "BRAZE_CONNECTED_CONTENT_USERNAME": "braze",
     "BRAZE_CONNECTED_CONTENT_PASSWORD": "pw",
     "POS_CLIENT_KEY_SECRET": "pos-secret",
@@ -56,6 +57,14 @@ def test_production_starts_with_every_variable_set():
     result = load_settings(PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     assert "'offer_issued': {'type': 'canvas', 'id': 'v2'}" in result.stdout
+    assert "'password_reset': {'type': 'canvas', 'id': 'v4'}" in result.stdout
+
+
+def test_production_needs_the_password_reset_message():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "BRAZE_PASSWORD_RESET_CANVAS_ID"}
+    result = load_settings(env)
+    assert result.returncode != 0
+    assert "BRAZE_PASSWORD_RESET_CAMPAIGN_ID (or BRAZE_PASSWORD_RESET_CANVAS_ID)" in result.stderr
 
 
 def test_production_names_every_missing_variable():

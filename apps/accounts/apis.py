@@ -11,10 +11,14 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from apps.api.schema import UPSTREAM_ERRORS, error_responses
-from apps.api.throttles import CustomerThrottle, LoginThrottle, SignupThrottle
+from apps.api.throttles import CustomerThrottle, LoginThrottle, PasswordResetThrottle, SignupThrottle
 
+from .passwords import password_change, password_reset_confirm, password_reset_request
 from .selectors import customer_get_for_user
 from .serializers import (
+    PasswordChangeInputSerializer,
+    PasswordResetConfirmInputSerializer,
+    PasswordResetInputSerializer,
     ProfileSerializer,
     ProfileUpdateInputSerializer,
     RefreshInputSerializer,
@@ -148,3 +152,67 @@ class MeApi(APIView):
     def delete(self, request):
         customer_forget(customer=customer_get_for_user(user=request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetApi(_CredentialsApi):
+    throttle_classes = (PasswordResetThrottle,)
+
+    @extend_schema(
+        tags=_TAGS,
+        summary="Ask for a password reset",
+        description="Queues a message with a reset link to the address when it belongs to a customer. The answer "
+        "is the same 202 whether or not it does. The link works once, for PASSWORD_RESET_TIMEOUT_SECONDS (an "
+        "hour by default); a few messages per address per hour at most, the rest are dropped silently.",
+        request=PasswordResetInputSerializer,
+        responses={
+            202: OpenApiResponse(description="Accepted (whether or not the address has an account)."),
+            **error_responses(400, 429),
+        },
+    )
+    def post(self, request):
+        data = PasswordResetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset_request(email=data.validated_data["email"], base_url=request.build_absolute_uri("/"))
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(_CredentialsApi):
+    throttle_classes = (LoginThrottle,)
+
+    @extend_schema(
+        tags=_TAGS,
+        summary="Set a new password from a reset link",
+        description="`uid` and `token` come from the link (`/password-reset/{uid}/{token}/`). Ends every session "
+        "and token of the customer; log in again with the new password. A used, expired or altered link is 400 "
+        "`invalid_reset_link`; a weak password is 400 `invalid` with details on `new_password`.",
+        request=PasswordResetConfirmInputSerializer,
+        responses={204: OpenApiResponse(description="The password is changed."), **error_responses(400, 429)},
+    )
+    def post(self, request):
+        data = PasswordResetConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset_confirm(
+            uidb64=data.validated_data["uid"],
+            token=data.validated_data["token"],
+            new_password=data.validated_data["new_password"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeApi(APIView):
+    throttle_classes = (CustomerThrottle,)
+
+    @extend_schema(
+        tags=_TAGS,
+        summary="Change my password",
+        description="Needs the current password. Ends every other session: all refresh tokens are revoked and "
+        "access tokens issued before stop working, so the answer is a new pair for this device.",
+        request=PasswordChangeInputSerializer,
+        responses={200: TokenPairSerializer, **error_responses(400, 401, 404, 429)},
+    )
+    def post(self, request):
+        customer = customer_get_for_user(user=request.user)
+        data = PasswordChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = password_change(customer=customer, **data.validated_data)
+        return Response(TokenPairSerializer(token_pair_issue(customer=customer)).data)

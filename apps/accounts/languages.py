@@ -10,6 +10,20 @@ DEFAULT_LANGUAGE = "en"
 LANGUAGE_CHOICES = settings.LANGUAGES
 
 
+# The zone most customers of each language live in: times are shown in it until the customer picks theirs
+# (the browser's zone is offered at signup and on the profile when JavaScript runs).
+_USUAL_TIME_ZONES = {
+    "en": "America/New_York",
+    "pt-br": "America/Sao_Paulo",
+    "es": "Europe/Madrid",
+    "fr": "Europe/Paris",
+}
+
+
+def usual_time_zone(language: str | None) -> str:
+    return _USUAL_TIME_ZONES.get((language or "").lower(), _USUAL_TIME_ZONES[DEFAULT_LANGUAGE])
+
+
 def culture_for(language: str | None) -> str:
     return _CULTURES.get((language or "").lower(), _CULTURES[DEFAULT_LANGUAGE])
 

@@ -36,6 +36,12 @@ class Customer(models.Model):
     birth_date = models.DateField(null=True, blank=True)
     language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
     marketing_opt_in = models.BooleanField(default=False)
+    # An IANA zone ("America/Sao_Paulo") the wallet shows times in; blank: the language's usual zone.
+    time_zone = models.CharField(max_length=64, blank=True)
+    # Every JWT carries the version it was issued under; a password change or reset bumps it, so access
+    # tokens issued before stop working at once (one field comparison at authentication, no extra query).
+    token_version = models.PositiveIntegerField(default=0, editable=False)
+    password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     forgotten_at = models.DateTimeField(null=True, blank=True)

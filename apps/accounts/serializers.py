@@ -21,6 +21,9 @@ class ProfileSerializer(serializers.Serializer):
     birth_date = serializers.DateField(allow_null=True)
     language = serializers.ChoiceField(choices=settings.LANGUAGES)
     marketing_opt_in = serializers.BooleanField()
+    time_zone = serializers.CharField(
+        help_text='IANA zone the customer reads times in, e.g. "America/Sao_Paulo"; "" for their language\'s usual one.'
+    )
     external_id = serializers.CharField(help_text="The customer's opaque id, shared with SessionM.")
     created_at = serializers.DateTimeField()
 
@@ -40,6 +43,7 @@ class SignupInputSerializer(serializers.Serializer):
     )
     language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
     marketing_opt_in = serializers.BooleanField(default=False)
+    time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 
 class SignupOutputSerializer(serializers.Serializer):
@@ -66,6 +70,7 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
     birth_date = serializers.DateField(required=False)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     marketing_opt_in = serializers.BooleanField(required=False)
+    time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
     def validate(self, attrs):
         # A typo or a read-only field (external_id) silently ignored would look like a successful change.
@@ -73,3 +78,18 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError({name: [_("This field cannot be changed.")] for name in sorted(unknown)})
         return attrs
+
+
+class PasswordResetInputSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=EMAIL_MAX_LENGTH)
+
+
+class PasswordResetConfirmInputSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text="The `uidb64` part of the link in the reset message.")
+    token = serializers.CharField(max_length=128, help_text="The `token` part of the link in the reset message.")
+    new_password = _PasswordField()
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    current_password = _PasswordField()
+    new_password = _PasswordField()

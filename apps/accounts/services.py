@@ -41,6 +41,8 @@ _SESSIONM_ATTRIBUTES = {
     "language": "locale",
     "marketing_opt_in": "opted_in",
 }
+# Profile fields kept only here (SessionM has no use for them).
+_LOCAL_FIELDS = ("time_zone",)
 # SessionM validation errors name its attributes; the customer knows our field names.
 _FIELDS_BY_ATTRIBUTE = {attribute: field for field, attribute in _SESSIONM_ATTRIBUTES.items()}
 
@@ -68,6 +70,19 @@ def _invalid_from_sessionm(exc: SessionMValidationError) -> InvalidInput | Confl
 # --- Signup --------------------------------------------------------------------------------------------------
 
 
+def signup_rule_problems(
+    *, email: str = "", password: str = "", first_name: str = "", last_name: str = "", birth_date=None
+) -> dict[str, list[str]]:
+    """The signup rules (password strength, age) checked on whatever a form could read, without saving: a
+    page can show them with its own format errors in one round instead of two."""
+    checks = ProfileChecks()
+    if birth_date is not None:
+        checks.birth_date(birth_date)
+    if password:
+        checks.password(password, email=normalize_email(email), first_name=first_name, last_name=last_name)
+    return checks.errors
+
+
 def customer_signup(
     *,
     email: str,
@@ -77,6 +92,7 @@ def customer_signup(
     birth_date: date | None = None,
     language: str = "en",
     marketing_opt_in: bool = False,
+    time_zone: str = "",
 ) -> Customer:
     """Create the customer here and in SessionM, and queue the welcome message.
 
@@ -90,6 +106,7 @@ def customer_signup(
     last_name = checks.name("last_name", last_name, required=False)
     birth_date = checks.birth_date(birth_date)
     language = checks.language(language)
+    time_zone = checks.time_zone(time_zone)
     checks.password(password, email=email, first_name=first_name, last_name=last_name)
     checks.raise_if_any()
 
@@ -102,6 +119,7 @@ def customer_signup(
         birth_date=birth_date,
         language=language,
         marketing_opt_in=marketing_opt_in,
+        time_zone=time_zone,
     )
     profile = _sessionm_profile_ensure(customer=customer, resumed=resumed)
     return _customer_activate(customer=customer, sessionm_user_id=profile.id)
@@ -196,11 +214,11 @@ def _customer_activate(*, customer: Customer, sessionm_user_id: str) -> Customer
 
 
 def customer_update(*, customer: Customer, **changes) -> Customer:
-    """Change profile fields (email, first_name, last_name, birth_date, language, marketing_opt_in).
+    """Change profile fields (email, first_name, last_name, birth_date, language, marketing_opt_in, time_zone).
 
     SessionM is updated first; if it refuses or cannot be reached, nothing changes here.
     """
-    unknown = set(changes) - set(_SESSIONM_ATTRIBUTES)
+    unknown = set(changes) - set(_SESSIONM_ATTRIBUTES) - set(_LOCAL_FIELDS)
     if unknown:
         raise TypeError(f"customer_update() got unexpected fields: {', '.join(sorted(unknown))}")
     if customer.status != CustomerStatus.ACTIVE:
@@ -223,6 +241,8 @@ def customer_update(*, customer: Customer, **changes) -> Customer:
         cleaned["language"] = checks.language(changes["language"])
     if "marketing_opt_in" in changes:
         cleaned["marketing_opt_in"] = bool(changes["marketing_opt_in"])
+    if "time_zone" in changes:
+        cleaned["time_zone"] = checks.time_zone(changes["time_zone"])
     checks.raise_if_any()
 
     current = {name: _current_value(customer, name) for name in cleaned}
@@ -232,13 +252,15 @@ def customer_update(*, customer: Customer, **changes) -> Customer:
     if "email" in changed and User.objects.filter(username=changed["email"]).exclude(pk=customer.user_id).exists():
         raise _email_taken()
 
-    _sessionm_profile_update(customer=customer, changes=changed)
+    upstream = {name: value for name, value in changed.items() if name in _SESSIONM_ATTRIBUTES}
+    if upstream:
+        _sessionm_profile_update(customer=customer, changes=upstream)
     try:
         with transaction.atomic():
             _apply_locally(customer, changed)
     except IntegrityError as exc:
         # The email was taken between our check and our save: put SessionM back as it was.
-        _sessionm_profile_restore(customer=customer, previous={name: current[name] for name in changed})
+        _sessionm_profile_restore(customer=customer, previous={name: current[name] for name in upstream})
         raise _email_taken() from exc
     return customer
 

@@ -25,14 +25,25 @@ class TokenPair:
     refresh: str
 
 
-def _pair_for(user) -> TokenPair:
-    refresh = RefreshToken.for_user(user)  # records it as outstanding, so forgetting can revoke it
+# The customer's token version a JWT was issued under (Customer.token_version). The access token copies it
+# from its refresh token; apps/api/authentication.py refuses a token whose version is not the current one.
+TOKEN_VERSION_CLAIM = "tv"
+
+
+def token_version_current(validated_token, customer: Customer) -> bool:
+    """Whether a token was issued after the customer's last password change: one field comparison."""
+    return validated_token.get(TOKEN_VERSION_CLAIM, 0) == customer.token_version
+
+
+def _pair_for(customer: Customer) -> TokenPair:
+    refresh = RefreshToken.for_user(customer.user)  # records it as outstanding, so forgetting can revoke it
+    refresh[TOKEN_VERSION_CLAIM] = customer.token_version
     return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
 
 def token_pair_issue(*, customer: Customer) -> TokenPair:
     """A new pair after a signup or a login."""
-    pair = _pair_for(customer.user)
+    pair = _pair_for(customer)
     update_last_login(None, customer.user)
     return pair
 
@@ -47,11 +58,14 @@ def token_pair_refresh(*, refresh: str) -> TokenPair:
     )
     if customer is None:
         raise TokenError(_("No active account for this token."))
+    if not token_version_current(token, customer):
+        # Issued before a password change (which also blacklisted it; this holds even if that raced).
+        raise TokenError(_("Token is blacklisted"))
     with transaction.atomic():
         _blacklisted, created = token.blacklist()
         if not created:
             raise TokenError(_("Token is blacklisted"))
-        return _pair_for(customer.user)
+        return _pair_for(customer)
 
 
 def refresh_token_revoke(*, refresh: str) -> None:

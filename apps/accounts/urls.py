@@ -9,5 +9,8 @@ urlpatterns = [
     path("auth/token", apis.TokenApi.as_view(), name="token"),
     path("auth/token/refresh", apis.TokenRefreshApi.as_view(), name="token-refresh"),
     path("auth/logout", apis.LogoutApi.as_view(), name="logout"),
+    path("auth/password-reset", apis.PasswordResetApi.as_view(), name="password-reset"),
+    path("auth/password-reset/confirm", apis.PasswordResetConfirmApi.as_view(), name="password-reset-confirm"),
     path("me", apis.MeApi.as_view(), name="me"),
+    path("me/password", apis.PasswordChangeApi.as_view(), name="me-password"),
 ]

@@ -2,7 +2,9 @@
 same ones. Each check returns the cleaned value or records messages under the field's name, so one
 InvalidInput can report every bad field at once."""
 
+import zoneinfo
 from datetime import date
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,6 +22,12 @@ NAME_MAX_LENGTH = 150
 PASSWORD_MAX_LENGTH = 128  # hashing is slow by design: an unbounded password is a cheap denial of service
 # SessionM: "the customer must be over 13".
 MINIMUM_AGE_YEARS = 13
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA zones this system knows (tzdata), e.g. "America/Sao_Paulo"."""
+    return frozenset(zoneinfo.available_timezones())
 
 
 def normalize_email(email: str) -> str:
@@ -80,14 +88,21 @@ class ProfileChecks:
             self.fail("language", _("Choose one of the offered languages."))
         return value
 
-    def password(self, value: str, *, email: str, first_name: str, last_name: str) -> None:
+    def time_zone(self, value: str) -> str:
+        """An IANA zone name, or "" for the language's usual zone."""
+        value = (value or "").strip()
+        if value and value not in time_zone_names():
+            self.fail("time_zone", _("Choose a time zone from the list."))
+        return value
+
+    def password(self, value: str, *, email: str, first_name: str, last_name: str, field: str = "password") -> None:
         # An unsaved user lets the similarity validator compare the password with the customer's own data.
         if len(value) > PASSWORD_MAX_LENGTH:
-            self.fail("password", _("Use at most %(max)d characters.") % {"max": PASSWORD_MAX_LENGTH})
+            self.fail(field, _("Use at most %(max)d characters.") % {"max": PASSWORD_MAX_LENGTH})
             return
         probe = get_user_model()(username=email, email=email, first_name=first_name, last_name=last_name)
         try:
             validate_password(value, user=probe)
         except ValidationError as exc:
             for message in exc.messages:
-                self.fail("password", message)
+                self.fail(field, message)

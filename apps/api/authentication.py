@@ -6,6 +6,8 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
+from apps.accounts.tokens import token_version_current
+
 
 class CustomerJWTAuthentication(JWTAuthentication):
     def get_user(self, validated_token):
@@ -20,6 +22,10 @@ class CustomerJWTAuthentication(JWTAuthentication):
             raise AuthenticationFailed("User not found", code="user_not_found")
         if not user.is_active:
             raise AuthenticationFailed("User is inactive", code="user_inactive")
+        customer = getattr(user, "customer", None)
+        if customer is not None and not token_version_current(validated_token, customer):
+            # Issued before the password was changed or reset: that ends every session, access tokens too.
+            raise AuthenticationFailed("Token was issued before a password change", code="token_not_valid")
         return user
 
 

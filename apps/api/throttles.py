@@ -19,3 +19,10 @@ class SignupThrottle(_PerIpThrottle):
 
 class CustomerThrottle(UserRateThrottle):
     scope = "customer"
+
+
+class PasswordResetThrottle(_PerIpThrottle):
+    """Reset requests per client IP. The per-address cap is in apps/accounts/passwords.py: it drops the message
+    silently, so the answer never tells whether an address has an account."""
+
+    scope = "password_reset"

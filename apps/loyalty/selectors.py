@@ -224,17 +224,18 @@ def _tier_status(user: SessionMUser) -> TierStatus | None:
 
 @sessionm_errors()
 def points_history_get(*, customer, page: int, page_size: int) -> UpstreamPage:
-    """The point audit log, newest first. SessionM gives no total: a full page means there may be more."""
+    """The point audit log, newest first. SessionM gives no total, so one entry more than the page is asked
+    for: it tells whether a next page exists (a full page alone does not: 40 entries fill exactly 2 pages)."""
     entries = get_sessionm_client().get_point_audit_log(
-        customer.sessionm_user_id, skip=(page - 1) * page_size, take=page_size
+        customer.sessionm_user_id, skip=(page - 1) * page_size, take=page_size + 1
     )
     with translation.override(customer.language):
         results = [PointHistoryEntry.from_audit_entry(entry) for entry in entries]
     return UpstreamPage(
-        results=results,
+        results=results[:page_size],
         page=page,
         page_size=page_size,
-        has_next=len(entries) >= page_size,
+        has_next=len(entries) > page_size,
     )
 
 

@@ -24,6 +24,7 @@ class WalletItem:
     redeemable: bool
     # What a till applies for this offer; None when SessionM names none.
     pos_discount_id: str | None = None
+    issued_at: datetime | None = None  # SessionM's start_date: tells two copies of the same offer apart
 
     @classmethod
     def from_user_offer(cls, offer: UserOffer) -> "WalletItem":
@@ -37,6 +38,7 @@ class WalletItem:
             expires_at=offer.expires_at,
             redeemable=offer.is_redeemable,
             pos_discount_id=offer.pos_discount_id,
+            issued_at=offer.start_date,
         )
 
 
@@ -169,6 +171,10 @@ class PointHistoryEntry:
         )
 
 
+# Timeline event kinds whose points left the balance (the program's timeline event types, apps/sandbox/demo.py).
+SPENDING_EVENT_KINDS = frozenset({"offer_purchased", "points_spent"})
+
+
 @dataclass(frozen=True)
 class ActivityEntry:
     id: str | None  # SessionM does not promise one
@@ -179,6 +185,13 @@ class ActivityEntry:
     amount: Decimal | None
     offer_id: str | None
     user_offer_id: str | None
+
+    @property
+    def points_change(self) -> int | None:
+        """Points signed as the balance moved: SessionM's timeline gives spends unsigned, its kind tells."""
+        if self.points is None:
+            return None
+        return -abs(self.points) if self.kind in SPENDING_EVENT_KINDS else self.points
 
     @classmethod
     def from_timeline_event(cls, event: TimelineEvent, *, offer_name: str | None = None) -> "ActivityEntry":

@@ -15,6 +15,7 @@ class NotificationKind(models.TextChoices):
     WELCOME = "welcome", _("Welcome")
     OFFER_ISSUED = "offer_issued", _("Offer issued")
     OFFER_EXPIRING = "offer_expiring", _("Offer expiring")
+    PASSWORD_RESET = "password_reset", _("Password reset")
 
 
 class NotificationStatus(models.TextChoices):

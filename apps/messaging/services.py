@@ -1,5 +1,6 @@
 """Writes to the notification outbox: queue a message, and the operations support and forgetting need."""
 
+import hashlib
 import json
 from datetime import datetime
 
@@ -81,6 +82,25 @@ def notification_welcome_enqueue(*, customer) -> Notification:
         },
         attributes={"email": email, "first_name": customer.first_name, "language": braze_language(customer.language)},
         send_to_existing_only=False,
+    )
+
+
+def notification_password_reset_enqueue(*, customer, link: str, token: str) -> Notification:
+    """The password reset message with its link. One per link (a token is unique to the moment it was made
+    and the password it resets), sent only to the Braze profile the welcome created."""
+    target = settings.BRAZE_MESSAGES[NotificationKind.PASSWORD_RESET]
+    return notification_enqueue(
+        kind=NotificationKind.PASSWORD_RESET,
+        customer=customer,
+        # The token is a secret: the key holds a digest of it, never the token itself.
+        dedupe_key=f"password_reset:{customer.pk}:{hashlib.sha256(token.encode()).hexdigest()[:32]}",
+        trigger_properties={
+            "customer_id": customer.sessionm_user_id,
+            "reset_url": link,
+            "expires_in_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+            "language": braze_language(customer.language),
+            f"{target['type']}_id": target["id"],
+        },
     )
 
 

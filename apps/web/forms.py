@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.validation import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
+from apps.accounts.validation import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, time_zone_names
 from apps.api.errors import ApiError
 
 
@@ -47,6 +47,14 @@ class _PersonForm(forms.Form):
     )
 
 
+def _time_zone_choices():
+    # Canonical "Area/City" zones only (no "Etc/GMT+3" or legacy aliases such as "US/Eastern"), cities as
+    # people write them.
+    areas = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/")
+    zones = sorted(name for name in time_zone_names() if name.startswith(areas))
+    return [("", _("Automatic: the usual time zone of my language")), *((z, z.replace("_", " ")) for z in zones)]
+
+
 class SignupForm(_PersonForm):
     password = forms.CharField(
         label=_("Password"),
@@ -62,6 +70,11 @@ class SignupForm(_PersonForm):
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     marketing_opt_in = forms.BooleanField(label=_("Send me offers and news by email"), required=False)
+    # Filled in by static/web/js/time-zone.js with the browser's zone; without JavaScript it stays empty and
+    # the language's usual zone applies (changeable on the profile).
+    time_zone = forms.CharField(
+        required=False, max_length=64, widget=forms.HiddenInput(attrs={"data-browser-time-zone": ""})
+    )
 
 
 class LoginForm(forms.Form):
@@ -83,6 +96,13 @@ class ProfileForm(_PersonForm):
         help_text=_("Pages, messages and offer texts use this language."),
     )
     marketing_opt_in = forms.BooleanField(label=_("Send me offers and news by email"), required=False)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        choices=_time_zone_choices,
+        help_text=_("Dates and times in your wallet are shown in this zone."),
+        widget=forms.Select(attrs={"data-browser-time-zone": "", "data-use-label": _("Use")}),
+    )
 
     def changes(self) -> dict:
         """Only what the customer actually changed, so an untouched form never writes to SessionM."""
@@ -90,7 +110,9 @@ class ProfileForm(_PersonForm):
 
 
 class ForgetForm(forms.Form):
-    """Forgetting is irreversible, so it asks for the password again (a stolen session alone can't do it)."""
+    """Forgetting is irreversible, so it asks for the password again (a stolen session alone can't do it),
+    unless the customer signed in moments ago: someone who just reset a lost password has just proven who
+    they are, and may not want to type the new one again to leave."""
 
     password = forms.CharField(
         label=_("Your password"),
@@ -98,15 +120,45 @@ class ForgetForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, password_needed: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if not password_needed:
+            del self.fields["password"]
 
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."), code="wrong_password")
         return password
+
+
+def _new_password_field(label):
+    return forms.CharField(
+        label=label,
+        strip=False,
+        help_text=_("At least 8 characters. Avoid common words and numbers only."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class PasswordResetForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), max_length=EMAIL_MAX_LENGTH, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+
+class SetPasswordForm(forms.Form):
+    new_password = _new_password_field(_("New password"))
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = _new_password_field(_("New password"))
 
 
 class PromoCodeForm(forms.Form):

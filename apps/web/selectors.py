@@ -16,6 +16,7 @@ from apps.api.pagination import UpstreamPage
 from apps.loyalty.fanout import fan_out, outcome
 from apps.loyalty.selectors import home_deadline, points_get, points_history_get, rewards_store_get, wallet_get
 from apps.loyalty.types import PointsStatus
+from apps.messaging.models import WalletItem as LedgerItem
 from apps.upstream.errors import UpstreamError
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,17 @@ class WalletPage:
     points: PointsStatus
     offers: UpstreamPage | None  # "Ready to Redeem"; None when SessionM could not give it in time
     rewards: UpstreamPage | None  # "Rewards Store"; likewise
+    # How each offer shown came to be in the wallet, by user_offer_id, as the wallet ledger knows it: the same
+    # offer from opting in and from a promo code are two cards that must not look the same.
+    origins: dict[str, dict] | None = None
+
+
+def wallet_item_origins(*, customer, user_offer_ids: list[str]) -> dict[str, dict]:
+    """{user_offer_id: {"source", "campaign_name"}} from the BFF's wallet ledger (apps/messaging/ledger.py)."""
+    rows = LedgerItem.objects.filter(customer=customer, user_offer_id__in=user_offer_ids).values(
+        "user_offer_id", "source", "campaign_name"
+    )
+    return {row["user_offer_id"]: row for row in rows}
 
 
 def wallet_page_get(*, customer, offers_page: int = 1, rewards_page: int = 1) -> WalletPage:
@@ -53,7 +65,11 @@ def wallet_page_get(*, customer, offers_page: int = 1, rewards_page: int = 1) ->
             "rewards": lambda: rewards_store_get(customer=customer, page=rewards_page, page_size=WALLET_PAGE_SIZE),
         },
     )
-    return WalletPage(**results)
+    offers = results["offers"]
+    origins = (
+        wallet_item_origins(customer=customer, user_offer_ids=[item.id for item in offers.results]) if offers else {}
+    )
+    return WalletPage(**results, origins=origins)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 
 from apps.loyalty.urls import SessionMIdConverter
 
-from .views import auth, campaigns, history, landing, profile, wallet
+from .views import auth, campaigns, history, landing, passwords, profile, wallet
 
 app_name = "web"
 
@@ -16,6 +16,13 @@ urlpatterns = [
     path("signup/", auth.signup, name="signup"),
     path("login/", auth.login, name="login"),
     path("logout/", auth.logout, name="logout"),
+    path("password-reset/", passwords.password_reset, name="password-reset"),
+    path("password-reset/sent/", passwords.password_reset_sent, name="password-reset-sent"),
+    path(
+        "password-reset/<str:uidb64>/<str:token>/",
+        passwords.password_reset_confirm_view,
+        name="password-reset-confirm",
+    ),
     path("wallet/", wallet.wallet, name="wallet"),
     path("wallet/offers/<web_sessionm_id:user_offer_id>/redeem/", wallet.offer_use, name="offer-redeem"),
     path("wallet/offers/<web_sessionm_id:user_offer_id>/redeemed/", wallet.redemption, name="redemption"),
@@ -27,6 +34,7 @@ urlpatterns = [
     path("points/", history.points, name="points"),
     path("activity/", history.activity, name="activity"),
     path("profile/", profile.profile, name="profile"),
+    path("profile/password/", passwords.password_change_view, name="password-change"),
     path("profile/forget/", profile.forget, name="forget"),
     path("language/", profile.language, name="language"),
 ]

@@ -127,3 +127,20 @@ def test_a_customer_only_ever_sees_and_changes_their_own_profile(amanda, bruno):
 
     assert bruno_app.get(ME).json() == bruno.body["profile"]
     assert get_sessionm_client().get_user(bruno.customer.sessionm_user_id).first_name == "Bruno"
+
+
+def test_the_time_zone_is_kept_here_only_and_checked(amanda, monkeypatch):
+    def no_sessionm_call(*args, **kwargs):
+        raise AssertionError("the time zone is not a SessionM attribute")
+
+    monkeypatch.setattr(get_sessionm_client(), "update_user", no_sessionm_call)
+    me = as_customer(amanda.access)
+
+    bad = me.patch(ME, {"time_zone": "Mars/Olympus"}, format="json")
+    good = me.patch(ME, {"time_zone": "America/Recife"}, format="json")
+
+    assert bad.status_code == 400
+    assert "time_zone" in bad.json()["error"]["details"]
+    assert good.status_code == 200
+    assert good.json()["time_zone"] == "America/Recife"
+    assert Customer.objects.get(pk=amanda.customer.pk).time_zone == "America/Recife"

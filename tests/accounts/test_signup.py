@@ -37,6 +37,7 @@ def test_signup_creates_the_customer_here_and_in_sessionm_and_returns_working_to
         "birth_date": "1994-05-17",
         "language": "pt-br",
         "marketing_opt_in": True,
+        "time_zone": "",
         "external_id": profile["external_id"],
         "created_at": profile["created_at"],
     }

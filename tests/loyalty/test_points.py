@@ -108,10 +108,22 @@ def test_history_pages(api, customer):
     assert second["previous"] is not None
 
 
-def test_history_asks_sessionm_for_exactly_the_page_shown(sessionm, offline_api):
+def test_history_asks_sessionm_for_the_page_shown_and_one_more_entry(sessionm, offline_api):
+    # SessionM gives no total: the one entry more tells whether a next page exists.
     sessionm.add("point_audit_logs_get", json={"status": "ok", "payload": {"results": []}})
 
     offline_api.get(url("points-history"), {"page": 4, "page_size": 25})
 
     (call,) = sessionm.calls_to("point_audit_logs_get")
-    assert (sessionm.body(call)["skip"], sessionm.body(call)["take"]) == (75, 25)
+    assert (sessionm.body(call)["skip"], sessionm.body(call)["take"]) == (75, 26)
+
+
+def test_a_history_that_fills_its_last_page_exactly_offers_no_next_page(api, customer):
+    for _ in range(3):
+        record_transaction(customer, [("FF-LARGE", 1, "4.50")])  # with the welcome bonus: 4 entries
+
+    first = api.get(url("points-history"), {"page_size": 2}).json()
+    second = api.get(first["next"]).json()
+
+    assert len(first["results"]) == len(second["results"]) == 2
+    assert second["next"] is None

@@ -75,10 +75,11 @@ def customer_client(customer):
 # --- Browser -------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium():
-    """One headless Chromium per test module. Playwright's sync API keeps an event loop on the test thread,
-    which would make Django's ORM refuse to run there, so the permission is scoped to this module."""
+    """One headless Chromium for the whole run (each test gets its own context). Playwright's sync API keeps an
+    event loop on the test thread, which would make Django's ORM refuse to run there, so the permission is
+    given while the browser runs."""
     if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run these")
     from playwright.sync_api import sync_playwright
@@ -93,7 +94,7 @@ def chromium():
                 browser.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def screenshots_dir():
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -312,11 +312,11 @@ def test_wallet_shows_points_tier_ready_to_redeem_and_the_rewards_store(customer
 
 
 def test_buying_without_enough_points_says_so(customer_client, customer):
-    response = customer_client.post(
-        reverse("web:reward-buy", args=[reward_id(customer, "Free Curly Fries")]), follow=True
-    )
+    reward = reward_id(customer, "Free Curly Fries")
+    response = customer_client.post(reverse("web:reward-buy", args=[reward]), follow=True)
 
-    assert response.redirect_chain == [(reverse("web:wallet"), 302)]
+    # Back on the wallet, at the card acted on.
+    assert response.redirect_chain == [(f"{reverse('web:wallet')}#reward-{reward}", 302)]
     assert shown_messages(response) == ["You don't have enough points for this reward yet."]
     assert wallet_ids(customer) == []
 
@@ -533,8 +533,31 @@ def test_campaigns_show_progress_and_opt_in(customer_client):
 
     response = customer_client.post(opt_ins["Large Fries on us"], follow=True)
 
-    assert shown_messages(response) == ["You're in! We'll let you know when you earn your reward."]
+    assert shown_messages(response) == [
+        "You're in! Your progress shows on the campaign's card; the reward goes to your wallet once earned."
+    ]
     assert "You're in" in text(response)
+
+    # Opting in to Mobile Tuesdays is itself rewarded: the card says Completed, and so does the message.
+    response = customer_client.post(opt_ins["Mobile Tuesdays: 20% off"], follow=True)
+
+    assert shown_messages(response) == [
+        "You're in, and you've already earned the reward: it's in your wallet, ready to redeem."
+    ]
+    assert "Completed" in text(response)
+
+
+def test_the_same_offer_from_opting_in_and_from_a_promo_code_reads_differently(customer_client):
+    page = text(customer_client.get(reverse("web:campaigns")))
+    opt_in = re.search(r'action="(/campaigns/[^"]+/opt-in/)"[^$]*?Mobile Tuesdays', page, re.S).group(1)
+    customer_client.post(opt_in)
+    customer_client.post(reverse("web:promo-code"), {"code": "TUESDAY20"})
+
+    wallet = text(customer_client.get(reverse("web:wallet")))
+
+    assert wallet.count('class="card__title">20% off your order<') == 2
+    assert wallet.count("From a promo code") == 1
+    assert wallet.count("Received <time") == 2
 
 
 def test_opting_in_to_an_unknown_campaign_says_so(customer_client):
@@ -675,7 +698,7 @@ def test_the_profile_language_beats_the_cookie_and_the_browser(customer):
     response = browser.get(reverse("web:wallet"))
 
     assert response["Content-Language"] == "pt-br"
-    assert "Pronto para resgatar" in text(response)
+    assert "Prontas para resgatar" in text(response)
 
 
 def test_forget_me_asks_for_the_password_then_forgets_everywhere(customer_client, customer):
@@ -767,7 +790,7 @@ TITLES = {
         "profile": "Seu perfil",
         "forget": "Esquecer-me",
         "landing": "Recompensas com mais sabor",
-        "signup": "Participe do Fancy Fries recompensas",
+        "signup": "Participe das recompensas Fancy Fries",
         "login": "Entrar",
     },
     "es": {

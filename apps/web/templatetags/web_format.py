@@ -1,4 +1,5 @@
-"""Numbers as the customer's language writes them (1,200 · 1.200 · 1 200)."""
+"""Numbers as the customer's language writes them (1,200 · 1.200 · 1 200): every points amount on a page goes
+through `points` (or `signed_points` for a change), so one row never mixes "1040" and "1,040"."""
 
 from django import template
 from django.utils.formats import number_format
@@ -12,6 +13,44 @@ def points(value):
     if value is None or value == "":
         return ""
     return number_format(value, decimal_pos=0, force_grouping=True)
+
+
+@register.filter
+def signed_points(value):
+    """A change of points as the balance moved: "+1,040", "−900" (a real minus sign, read as "minus"), "0"."""
+    if value is None or value == "":
+        return ""
+    text = points(abs(value))
+    if value > 0:
+        return f"+{text}"
+    return f"\u2212{text}" if value < 0 else text
+
+
+@register.filter
+def zone_name(value):
+    """ "America/Sao_Paulo" as people write it: "America/Sao Paulo"."""
+    return str(value).replace("_", " ")
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template, or None."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def subtract(value, other):
+    """value - other, for "N more points needed"; "" when either is missing."""
+    try:
+        return int(value) - int(other)
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def magnitude(value):
+    """abs(): a plural form is chosen by how many points, whichever way they moved."""
+    return abs(value) if isinstance(value, int | float) else value
 
 
 @register.filter

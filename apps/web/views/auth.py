@@ -12,15 +12,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.accounts.services import customer_authenticate, customer_signup
+from apps.accounts.services import customer_authenticate, customer_signup, signup_rule_problems
 from apps.api.errors import Conflict, InvalidInput
 from apps.api.throttles import LoginThrottle, SignupThrottle
 
 from ..forms import LoginForm, SignupForm, add_service_errors
-from .common import LOYALTY_ERRORS, as_api_error, plain_words, safe_next_url
+from .common import LOYALTY_ERRORS, as_api_error, mark_signed_in, plain_words, safe_next_url
 
 
-def _throttled(request, throttle_class) -> int | None:
+def throttled(request, throttle_class) -> int | None:
     """Seconds to wait when this IP has used up its attempts (the API's rate and cache counters), else None."""
     throttle = throttle_class()
     if throttle.allow_request(request, None):
@@ -28,7 +28,7 @@ def _throttled(request, throttle_class) -> int | None:
     return max(1, int(throttle.wait() or 1))
 
 
-def _render_throttled(request, template: str, context: dict, wait: int):
+def render_throttled(request, template: str, context: dict, wait: int):
     context["form"].add_error(
         None, _("Too many attempts. Please wait %(seconds)s seconds and try again.") % {"seconds": wait}
     )
@@ -47,9 +47,9 @@ def signup(request):
         return render(request, "web/signup.html", {"form": SignupForm(initial={"language": get_language()})})
 
     form = SignupForm(request.POST)
-    wait = _throttled(request, SignupThrottle)
+    wait = throttled(request, SignupThrottle)
     if wait:
-        return _render_throttled(request, "web/signup.html", {"form": form}, wait)
+        return render_throttled(request, "web/signup.html", {"form": form}, wait)
     status = 200
     if form.is_valid():
         try:
@@ -65,6 +65,7 @@ def signup(request):
             status = as_api_error(exc).status
         else:
             auth_login(request, customer.user)
+            mark_signed_in(request)
             # Greet in the language just chosen: every later page uses it too.
             translation.activate(customer.language)
             messages.success(
@@ -72,6 +73,16 @@ def signup(request):
             )
             return redirect(settings.LOGIN_REDIRECT_URL)
     else:
+        # Format errors and the rules' errors (password strength, age) together, in one round.
+        readable = {name: form.cleaned_data.get(name) for name in ("email", "first_name", "last_name", "birth_date")}
+        problems = signup_rule_problems(
+            password=request.POST.get("password", ""),
+            **{name: value for name, value in readable.items() if value is not None},
+        )
+        for name, messages_ in problems.items():
+            if name not in form.errors:
+                for message in messages_:
+                    form.add_error(name, message)
         status = 400
     return render(request, "web/signup.html", {"form": form}, status=status)
 
@@ -87,13 +98,14 @@ def login(request):
         return render(request, "web/login.html", {**context, "form": LoginForm()})
 
     form = LoginForm(request.POST)
-    wait = _throttled(request, LoginThrottle)
+    wait = throttled(request, LoginThrottle)
     if wait:
-        return _render_throttled(request, "web/login.html", {**context, "form": form}, wait)
+        return render_throttled(request, "web/login.html", {**context, "form": form}, wait)
     if form.is_valid():
         customer = customer_authenticate(email=form.cleaned_data["email"], password=form.cleaned_data["password"])
         if customer is not None:
             auth_login(request, customer.user)
+            mark_signed_in(request)
             return redirect(context["next"] or settings.LOGIN_REDIRECT_URL)
         form.add_error(None, _("That email and password don't match an account. Please check them and try again."))
     return render(request, "web/login.html", {**context, "form": form}, status=400)

@@ -13,7 +13,14 @@ from apps.accounts.services import customer_forget, customer_update
 from apps.api.errors import Conflict, InvalidInput
 
 from ..forms import ForgetForm, LanguageForm, ProfileForm, add_service_errors
-from .common import LOYALTY_ERRORS, as_api_error, customer_required, plain_words, safe_next_url
+from .common import (
+    LOYALTY_ERRORS,
+    as_api_error,
+    customer_required,
+    plain_words,
+    recently_signed_in,
+    safe_next_url,
+)
 
 
 def _profile_initial(customer) -> dict:
@@ -24,6 +31,7 @@ def _profile_initial(customer) -> dict:
         "birth_date": customer.birth_date,
         "language": customer.language,
         "marketing_opt_in": customer.marketing_opt_in,
+        "time_zone": customer.time_zone,
     }
 
 
@@ -63,10 +71,13 @@ def profile(request):
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def forget(request):
+    password_needed = not recently_signed_in(request)
     if request.method != "POST":
-        return render(request, "web/forget.html", {"form": ForgetForm(user=request.user)})
+        return render(
+            request, "web/forget.html", {"form": ForgetForm(user=request.user, password_needed=password_needed)}
+        )
 
-    form = ForgetForm(request.POST, user=request.user)
+    form = ForgetForm(request.POST, user=request.user, password_needed=password_needed)
     if not form.is_valid():
         return render(request, "web/forget.html", {"form": form}, status=400)
     try:

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET
 
 from apps.loyalty.member_codes import member_code_issue
 from apps.loyalty.selectors import wallet_item_get
@@ -16,7 +16,9 @@ from apps.loyalty.services import offer_redeem, promo_code_claim, reward_purchas
 from ..forms import PromoCodeForm
 from ..qr import qr_svg
 from ..selectors import wallet_page_get
-from .common import LOYALTY_ERRORS, customer_required, page_number, plain_words, render_load_error
+from .common import LOYALTY_ERRORS, customer_action, customer_required, page_number, plain_words, render_load_error
+
+_PROMO_CODE_REFUSED = "web:promo_code_refused"
 
 
 @customer_required
@@ -30,11 +32,12 @@ def wallet(request):
         )
     except LOYALTY_ERRORS as exc:
         return render_load_error(request, "web/wallet.html", exc)
-    return render(request, "web/wallet.html", {"page": page, "promo_form": PromoCodeForm()})
+    # A code that was refused comes back in its field, to fix a typo rather than type it all again.
+    promo_form = PromoCodeForm(initial={"code": request.session.pop(_PROMO_CODE_REFUSED, "")})
+    return render(request, "web/wallet.html", {"page": page, "promo_form": promo_form})
 
 
-@customer_required
-@require_POST
+@customer_action("web:wallet", anchor=lambda offer_id: f"reward-{offer_id}")
 def reward_buy(request, offer_id: str):
     try:
         purchase = reward_purchase(customer=request.customer, offer_id=offer_id)
@@ -44,11 +47,10 @@ def reward_buy(request, offer_id: str):
         messages.success(
             request, _("%(name)s is in your wallet, ready to redeem. Enjoy!") % {"name": purchase.item.name}
         )
-    return redirect("web:wallet")
+    return redirect(request.back_url)
 
 
-@customer_required
-@require_http_methods(["GET", "POST"])
+@customer_action("web:wallet", anchor=lambda user_offer_id: f"offer-{user_offer_id}", asks_first=True)
 def offer_use(request, user_offer_id: str):
     """GET asks "Redeem now? Show this screen to the cashier"; POST redeems and leads to the cashier's screen.
     Redeeming is deliberate: a tap in the wallet only opens this question."""
@@ -70,7 +72,7 @@ def offer_use(request, user_offer_id: str):
         redemption = offer_redeem(customer=request.customer, user_offer_id=user_offer_id)
     except LOYALTY_ERRORS as exc:
         messages.error(request, plain_words(exc, not_found=_("This offer is not in your wallet.")))
-        return redirect("web:wallet")
+        return redirect(request.back_url)
     # The screen is shown after a redirect (a reload must not redeem again), from what the session keeps.
     shown = request.session.get(_REDEMPTIONS_KEY, {})
     shown[user_offer_id] = {
@@ -121,17 +123,18 @@ def member_card(request):
     return render(request, "web/card.html", context)
 
 
-@customer_required
-@require_POST
+@customer_action("web:wallet", anchor=lambda: "promo")
 def promo_code(request):
     form = PromoCodeForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors["code"][0])
-        return redirect("web:wallet")
+        request.session[_PROMO_CODE_REFUSED] = request.POST.get("code", "")[:64]
+        return redirect(request.back_url)
     try:
         promo_code_claim(customer=request.customer, code=form.cleaned_data["code"].upper())
     except LOYALTY_ERRORS as exc:
         messages.error(request, plain_words(exc, not_found=_("This promo code is not valid.")))
+        request.session[_PROMO_CODE_REFUSED] = form.cleaned_data["code"]
     else:
         messages.success(request, _("Code accepted: its offer is in your wallet, ready to redeem."))
-    return redirect("web:wallet")
+    return redirect(request.back_url)
