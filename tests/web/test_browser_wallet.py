@@ -146,31 +146,39 @@ def test_a_customer_who_lost_the_password_can_still_delete_the_account(tabs):
 # --- Sessions that expire kindly ------------------------------------------------------------------------------
 
 
+# Each: the page, its section, the card, how the card offers the action (role, name), the POST that meets the
+# expired session (None: the card's own button; else the confirmation page's button), the anchor come back to.
 def _redeemable(customer):
     promo_code_claim(customer=customer, code="TUESDAY20")
-    return "/wallet/", "Ready to Redeem", "20% off your order", "Redeem", "offer-"
+    # Redeeming asks first: the card's link opens the question, whose button posts.
+    return "/wallet/", "Ready to Redeem", "20% off your order", ("link", "Redeem"), "Redeem now", "offer-"
 
 
 def _affordable(customer):
     earn_points(customer, dollars=50)
-    return "/wallet/", "Rewards Store", "Free Curly Fries", "Buy", "reward-"
+    return "/wallet/", "Rewards Store", "Free Curly Fries", ("button", "Buy"), None, "reward-"
 
 
 def _open_campaign(customer):
-    return "/campaigns/", None, "Large Fries on us", "Opt in", "campaign-"
+    return "/campaigns/", None, "Large Fries on us", ("button", "Opt in"), None, "campaign-"
 
 
 @pytest.mark.parametrize("prepare", [_redeemable, _affordable, _open_campaign], ids=["redeem", "buy", "opt-in"])
 def test_an_action_after_the_session_expired_comes_back_to_its_card_after_login(tabs, prepare):
     customer = signup()
-    path, section, name, button, anchor = prepare(customer)
+    path, section, name, (role, action), confirm, anchor = prepare(customer)
     tab = tabs()
     log_in(tab, customer.user.email)
     tab.goto(path)
     card = tab.card(section, name) if section else tab.page.locator(".card").filter(has_text=name)
+    if confirm:
+        card.get_by_role(role, name=action).click()
 
     expire_session(tab)
-    card.get_by_role("button", name=button).click()
+    if confirm:
+        tab.page.get_by_role("button", name=confirm).click()
+    else:
+        card.get_by_role(role, name=action).click()
 
     assert urlsplit(tab.page.url).path == "/login/"
     assert SIGN_IN_AGAIN in tab.messages()
@@ -181,7 +189,7 @@ def test_an_action_after_the_session_expired_comes_back_to_its_card_after_login(
     expect(tab.page.locator(f"[id='{landed.fragment}']")).to_be_in_viewport()
     # Nothing happened while signed out: the card still offers the same action.
     again = tab.card(section, name) if section else tab.page.locator(".card").filter(has_text=name)
-    expect(again.get_by_role("button", name=button)).to_be_visible()
+    expect(again.get_by_role(role, name=action)).to_be_visible()
     assert tab.problems == []  # no 405, no error of any kind
 
 
