@@ -163,6 +163,11 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
+# The API keeps each process's copy of a signed-in user for at most this long; any change to the user or its
+# customer reaches every process sooner, through the shared cache (apps/accounts/auth_cache.py). This bound
+# matters only with a process-local cache (development), where it is how late another process may notice.
+AUTH_SNAPSHOT_MAX_AGE = env.float("AUTH_SNAPSHOT_MAX_AGE", default=5.0)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
