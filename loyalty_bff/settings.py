@@ -76,18 +76,20 @@ INSTALLED_APPS = [
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("apps.sandbox")
 
+# "Page*" middleware are the usual ones, skipped on the app API, integrations and probes
+# (loyalty_bff/middleware.py): those paths need none of sessions, language negotiation, messages or static files.
 MIDDLEWARE = [
     "apps.api.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "loyalty_bff.middleware.PageWhiteNoiseMiddleware",
+    "loyalty_bff.middleware.PageSessionMiddleware",
+    "loyalty_bff.middleware.PageLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "apps.web.middleware.CustomerLanguageMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "loyalty_bff.middleware.PageAuthenticationMiddleware",
+    "loyalty_bff.middleware.PageCustomerLanguageMiddleware",
+    "loyalty_bff.middleware.PageMessageMiddleware",
+    "loyalty_bff.middleware.PageXFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "loyalty_bff.urls"
