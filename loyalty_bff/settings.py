@@ -111,6 +111,17 @@ TEMPLATES = [
     },
 ]
 
+# --- Web server (`manage.py serve`; deploy/gunicorn.conf.py should use the same) ----------------------------
+# The BFF mostly waits on SessionM. gevent workers keep many such waits in flight per process (the fan-out
+# thread pool and psycopg 3 cooperate once gunicorn has monkey-patched the worker); gthread workers cap
+# in-flight requests at workers x threads, which with a slow SessionM caps throughput (bench/screens.py).
+WEB_WORKER_CLASS = env.str("WEB_WORKER_CLASS", default="gevent")
+if WEB_WORKER_CLASS not in ("gevent", "gthread"):
+    raise ImproperlyConfigured("WEB_WORKER_CLASS must be gevent or gthread.")
+WEB_WORKERS = env.int("WEB_WORKERS", default=2)
+WEB_THREADS = env.int("WEB_THREADS", default=4)
+WEB_WORKER_CONNECTIONS = env.int("WEB_WORKER_CONNECTIONS", default=200)
+
 # --- Data --------------------------------------------------------------------------------------------------
 _SQLITE_OPTIONS = {
     # WAL + IMMEDIATE: the web process and the task worker write the same file without "database is locked".
@@ -125,8 +136,10 @@ def _database(name: str, default_file: str) -> dict:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config.setdefault("OPTIONS", {}).update(_SQLITE_OPTIONS)
     # Reuse connections across requests: opening one (and, on SQLite, running the PRAGMAs) per request is a
-    # measurable part of the BFF's overhead.
-    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # measurable part of the BFF's overhead. Not under gevent: Django keeps a connection per greenlet, and a
+    # greenlet lives for one request, so a kept connection would only linger unused until collected. (The hot
+    # API reads make no query anyway: apps/accounts/auth_cache.py.)
+    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0 if WEB_WORKER_CLASS == "gevent" else 60)
     config["CONN_HEALTH_CHECKS"] = True
     return config
 

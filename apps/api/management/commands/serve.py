@@ -4,6 +4,7 @@
 (Ctrl-C) stops both: a worker left running in the background would keep sending messages nobody watches.
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -19,12 +20,33 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
-        parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+        parser.add_argument(
+            "--workers", type=int, default=settings.WEB_WORKERS, help="gunicorn worker processes (WEB_WORKERS)"
+        )
+        parser.add_argument(
+            "--worker-class",
+            choices=("gevent", "gthread"),
+            default=settings.WEB_WORKER_CLASS,
+            help="gevent: many requests in flight per worker; gthread: --threads at most (WEB_WORKER_CLASS)",
+        )
+        parser.add_argument(
+            "--threads", type=int, default=settings.WEB_THREADS, help="threads per gthread worker (WEB_THREADS)"
+        )
+        parser.add_argument(
+            "--worker-connections",
+            type=int,
+            default=settings.WEB_WORKER_CONNECTIONS,
+            help="requests in flight per gevent worker (WEB_WORKER_CONNECTIONS)",
+        )
 
-    def handle(self, *args, host, port, workers, threads, **options):
+    def handle(self, *args, host, port, workers, worker_class, threads, worker_connections, **options):
         python = sys.executable
         bind = f"{host}:{port}"
+        if worker_class == "gevent":
+            # The BFF mostly waits on SessionM: green workers keep hundreds of those waits in flight per core.
+            concurrency = ["--worker-class", "gevent", "--worker-connections", str(worker_connections)]
+        else:
+            concurrency = ["--worker-class", "gthread", "--threads", str(threads)]
         commands = {
             "web": [
                 python,
@@ -35,8 +57,7 @@ class Command(BaseCommand):
                 bind,
                 "--workers",
                 str(workers),
-                "--threads",
-                str(threads),
+                *concurrency,
                 "--access-logfile",
                 "-",
                 "--graceful-timeout",
@@ -47,7 +68,9 @@ class Command(BaseCommand):
             # --no-reload: the reloader would restart the worker mid-delivery on every file save.
             "worker": [python, "manage.py", "db_worker", "--no-reload", "--interval", "1"],
         }
-        children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
+        # The web process's settings follow the worker class chosen here (database connection reuse).
+        environments = {"web": {**os.environ, "WEB_WORKER_CLASS": worker_class}, "worker": None}
+        children = {name: subprocess.Popen(cmd, env=environments[name]) for name, cmd in commands.items()}  # noqa: S603
 
         base = f"http://{bind}"
         self.stdout.write(self.style.SUCCESS(f"Fancy Fries loyalty BFF on {base}"))
