@@ -102,12 +102,10 @@ def _clock_ticks() -> int:
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of one process: /proc/PID/schedstat (ns) where there is one, else /proc/PID/stat."""
-    try:
-        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
-    except (OSError, ValueError, IndexError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _clock_ticks()
+    """CPU time (user + system) of a whole process, every thread included, even threads that have ended
+    (/proc/PID/stat; /proc/PID/schedstat would count the main thread only). Resolution: one clock tick."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _clock_ticks()
 
 
 def children_of(pid: int) -> list[int]:
