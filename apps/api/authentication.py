@@ -4,14 +4,35 @@ no database query (apps/accounts/auth_cache.py says why that stays correct)."""
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.utils import get_md5_hash_password
+from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
 from apps.accounts.auth_cache import user_with_customer_get
 
+# Access tokens this process has verified, by their exact bytes: an app sends the same token with every
+# request for its lifetime, and checking the signature again each time was a measurable share of the
+# request (bench/screens.py). Only expiry is checked again. Bounded; emptied when full.
+_VERIFIED_MAX = 10_000
+_verified: dict[bytes, object] = {}
+
 
 class CustomerJWTAuthentication(JWTAuthentication):
+    def get_validated_token(self, raw_token):
+        token = _verified.get(raw_token)
+        if token is not None:
+            try:
+                token.check_exp(current_time=aware_utcnow())  # the token's own clock is its first use
+            except TokenError:
+                _verified.pop(raw_token, None)
+            else:
+                return token
+        token = super().get_validated_token(raw_token)
+        if len(_verified) >= _VERIFIED_MAX:
+            _verified.clear()
+        _verified[raw_token] = token
+        return token
+
     def get_user(self, validated_token):
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
