@@ -15,6 +15,7 @@ class LoadResult:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    cores: tuple = ()  # filled in by the caller: CPU cores each server used during the run
 
     @property
     def rate(self) -> float:
