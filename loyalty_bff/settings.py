@@ -121,6 +121,9 @@ if WEB_WORKER_CLASS not in ("gevent", "gthread"):
 WEB_WORKERS = env.int("WEB_WORKERS", default=2)
 WEB_THREADS = env.int("WEB_THREADS", default=4)
 WEB_WORKER_CONNECTIONS = env.int("WEB_WORKER_CONNECTIONS", default=200)
+# Requests one web process has in flight at most: what per-process pools (upstream connections, the home
+# screen's fan-out) are sized for.
+WEB_IN_FLIGHT = WEB_WORKER_CONNECTIONS if WEB_WORKER_CLASS == "gevent" else WEB_THREADS
 
 # --- Data --------------------------------------------------------------------------------------------------
 _SQLITE_OPTIONS = {

@@ -24,8 +24,7 @@ CALLS_PER_SCREEN = 3
 
 
 def pool_size() -> int:
-    in_flight = settings.WEB_WORKER_CONNECTIONS if settings.WEB_WORKER_CLASS == "gevent" else settings.WEB_THREADS
-    return max(16, CALLS_PER_SCREEN * in_flight)
+    return max(16, CALLS_PER_SCREEN * settings.WEB_IN_FLIGHT)
 
 
 @cache
