@@ -5,6 +5,7 @@ clone run with no configuration. With DJANGO_DEBUG=false the process refuses to 
 and names every variable that is missing (see `_require`).
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -134,15 +135,21 @@ _SQLITE_OPTIONS = {
 }
 
 
+def _green_process() -> bool:
+    """True in a gunicorn gevent worker: it monkey-patches itself before it loads Django."""
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey and monkey.is_module_patched("socket"))
+
+
 def _database(name: str, default_file: str) -> dict:
     config = env.db_url_config(env.str(name, default="") or f"sqlite:///{BASE_DIR / default_file}")
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config.setdefault("OPTIONS", {}).update(_SQLITE_OPTIONS)
     # Reuse connections across requests: opening one (and, on SQLite, running the PRAGMAs) per request is a
-    # measurable part of the BFF's overhead. Not under gevent: Django keeps a connection per greenlet, and a
-    # greenlet lives for one request, so a kept connection would only linger unused until collected. (The hot
-    # API reads make no query anyway: apps/accounts/auth_cache.py.)
-    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0 if WEB_WORKER_CLASS == "gevent" else 60)
+    # measurable part of the BFF's overhead. Not in a gevent worker: Django keeps a connection per greenlet,
+    # and a greenlet lives for one request, so a kept connection would only linger unused until collected.
+    # (The hot API reads make no query anyway: apps/accounts/auth_cache.py.)
+    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0 if _green_process() else 60)
     config["CONN_HEALTH_CHECKS"] = True
     return config
 

@@ -29,11 +29,12 @@ django.setup()
 """
 
 
-def run_patched(script: str, **env) -> str:
+def run_patched(script: str) -> str:
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_CONN_MAX_AGE"}
     result = subprocess.run(  # noqa: S603 - our own interpreter, our own script
         [sys.executable, "-c", PREAMBLE + textwrap.dedent(script)],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env=environment,
         capture_output=True,
         text=True,
         timeout=60,
@@ -72,6 +73,17 @@ def test_the_fan_out_runs_its_calls_at_once_and_keeps_its_deadline_under_gevent(
         """
     )
     assert out.split() == ["a", "b", "deadline", "kept"]
+
+
+def test_a_gevent_worker_does_not_keep_database_connections_a_greenlet_would_strand():
+    out = run_patched(
+        """
+        from django.conf import settings
+
+        print(settings.DATABASES["default"]["CONN_MAX_AGE"])
+        """
+    )
+    assert out.split() == ["0"]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg runs against PostgreSQL (CI's database)")
