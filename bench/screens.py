@@ -146,7 +146,17 @@ class Servers:
         self.bare_url = f"http://127.0.0.1:{free_port()}"
         self.children: dict[str, subprocess.Popen] = {}
         # Nothing of the caller's configuration leaks in: each process gets exactly what is set here.
-        ours = ("DJANGO_", "SESSIONM_", "BRAZE_", "SANDBOX_", "DATABASE_", "CACHE_URL", "THROTTLE_", "WEB_")
+        ours = (
+            "DJANGO_",
+            "SESSIONM_",
+            "BRAZE_",
+            "SANDBOX_",
+            "DATABASE_",
+            "CACHE_URL",
+            "THROTTLE_",
+            "GUNICORN_",
+            "WEB_",
+        )
         base = {key: value for key, value in os.environ.items() if not key.startswith(ours)}
         self.sandbox_env = {
             **base,
@@ -168,7 +178,7 @@ class Servers:
             "CACHE_URL": "locmemcache://bench",
             "LOG_LEVEL": "WARNING",
             "JWT_ACCESS_MINUTES": "120",
-            "WEB_WORKER_CLASS": worker_class,
+            "GUNICORN_WORKER_CLASS": worker_class,
             # One customer makes every request of the benchmark.
             "THROTTLE_CUSTOMER_RATE": "100000000/min",
             "SESSIONM_CORE_URL": f"{self.sandbox_url}/sessionm/core",
@@ -205,9 +215,9 @@ class Servers:
         url = f"http://127.0.0.1:{free_port()}"
         host, port = url.removeprefix("http://").split(":")
         command = [sys.executable, "manage.py", "serve", "--host", host, "--port", port]
-        env = {key: value for key, value in self.bff_env.items() if key != "WEB_WORKER_CLASS"}
+        env = {key: value for key, value in self.bff_env.items() if key != "GUNICORN_WORKER_CLASS"}
         if worker_class:
-            env["WEB_WORKER_CLASS"] = worker_class
+            env["GUNICORN_WORKER_CLASS"] = worker_class
         self._spawn("serve", command, env)
         self._wait_until_up("serve", f"{url}/healthz")
         return url

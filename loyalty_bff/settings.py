@@ -112,19 +112,17 @@ TEMPLATES = [
     },
 ]
 
-# --- Web server (`manage.py serve`; deploy/gunicorn.conf.py should use the same) ----------------------------
+# --- Web server (`manage.py serve`; the same variables as deploy/gunicorn.conf.py) --------------------------
 # The BFF mostly waits on SessionM. gevent workers keep many such waits in flight per process (the fan-out
 # thread pool and psycopg 3 cooperate once gunicorn has monkey-patched the worker); gthread workers cap
 # in-flight requests at workers x threads, which with a slow SessionM caps throughput (bench/screens.py).
-WEB_WORKER_CLASS = env.str("WEB_WORKER_CLASS", default="gevent")
-if WEB_WORKER_CLASS not in ("gevent", "gthread"):
-    raise ImproperlyConfigured("WEB_WORKER_CLASS must be gevent or gthread.")
-WEB_WORKERS = env.int("WEB_WORKERS", default=2)
-WEB_THREADS = env.int("WEB_THREADS", default=4)
-WEB_WORKER_CONNECTIONS = env.int("WEB_WORKER_CONNECTIONS", default=200)
+GUNICORN_WORKER_CLASS = env.str("GUNICORN_WORKER_CLASS", default="gevent")
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=2)
+GUNICORN_THREADS = env.int("GUNICORN_THREADS", default=4)
+GUNICORN_WORKER_CONNECTIONS = env.int("GUNICORN_WORKER_CONNECTIONS", default=200)
 # Requests one web process has in flight at most: what per-process pools (upstream connections, the home
 # screen's fan-out) are sized for.
-WEB_IN_FLIGHT = WEB_WORKER_CONNECTIONS if WEB_WORKER_CLASS == "gevent" else WEB_THREADS
+WEB_IN_FLIGHT = GUNICORN_WORKER_CONNECTIONS if GUNICORN_WORKER_CLASS == "gevent" else GUNICORN_THREADS
 
 # --- Data --------------------------------------------------------------------------------------------------
 _SQLITE_OPTIONS = {

@@ -36,14 +36,14 @@ def web_command(started):
 
 
 def test_gevent_workers_by_default(started, settings):
-    settings.WEB_WORKER_CLASS = "gevent"
+    settings.GUNICORN_WORKER_CLASS = "gevent"
     with pytest.raises(SystemExit):
         call_command("serve", "--port", "24999")
     web = web_command(started)
     command = " ".join(web.command)
     assert "--worker-class gevent --worker-connections 200" in command
     assert "--threads" not in command
-    assert web.env["WEB_WORKER_CLASS"] == "gevent"
+    assert web.env["GUNICORN_WORKER_CLASS"] == "gevent"
 
 
 def test_threads_when_asked(started):
@@ -51,4 +51,4 @@ def test_threads_when_asked(started):
         call_command("serve", "--port", "24999", "--worker-class", "gthread", "--threads", "8")
     web = web_command(started)
     assert "--worker-class gthread --threads 8" in " ".join(web.command)
-    assert web.env["WEB_WORKER_CLASS"] == "gthread"
+    assert web.env["GUNICORN_WORKER_CLASS"] == "gthread"

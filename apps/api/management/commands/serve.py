@@ -21,22 +21,25 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument(
-            "--workers", type=int, default=settings.WEB_WORKERS, help="gunicorn worker processes (WEB_WORKERS)"
+            "--workers", type=int, default=settings.WEB_CONCURRENCY, help="gunicorn worker processes (WEB_CONCURRENCY)"
         )
         parser.add_argument(
             "--worker-class",
             choices=("gevent", "gthread"),
-            default=settings.WEB_WORKER_CLASS,
-            help="gevent: many requests in flight per worker; gthread: --threads at most (WEB_WORKER_CLASS)",
+            default=settings.GUNICORN_WORKER_CLASS,
+            help="gevent: many requests in flight per worker; gthread: --threads at most (GUNICORN_WORKER_CLASS)",
         )
         parser.add_argument(
-            "--threads", type=int, default=settings.WEB_THREADS, help="threads per gthread worker (WEB_THREADS)"
+            "--threads",
+            type=int,
+            default=settings.GUNICORN_THREADS,
+            help="threads per gthread worker (GUNICORN_THREADS)",
         )
         parser.add_argument(
             "--worker-connections",
             type=int,
-            default=settings.WEB_WORKER_CONNECTIONS,
-            help="requests in flight per gevent worker (WEB_WORKER_CONNECTIONS)",
+            default=settings.GUNICORN_WORKER_CONNECTIONS,
+            help="requests in flight per gevent worker (GUNICORN_WORKER_CONNECTIONS)",
         )
 
     def handle(self, *args, host, port, workers, worker_class, threads, worker_connections, **options):
@@ -69,7 +72,7 @@ class Command(BaseCommand):
             "worker": [python, "manage.py", "db_worker", "--no-reload", "--interval", "1"],
         }
         # The web process's settings follow the worker class chosen here (database connection reuse).
-        environments = {"web": {**os.environ, "WEB_WORKER_CLASS": worker_class}, "worker": None}
+        environments = {"web": {**os.environ, "GUNICORN_WORKER_CLASS": worker_class}, "worker": None}
         children = {name: subprocess.Popen(cmd, env=environments[name]) for name, cmd in commands.items()}  # noqa: S603
 
         base = f"http://{bind}"
