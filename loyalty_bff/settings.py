@@ -148,6 +148,15 @@ def _database(name: str, default_file: str) -> dict:
     # and a greenlet lives for one request, so a kept connection would only linger unused until collected.
     # (The hot API reads make no query anyway: apps/accounts/auth_cache.py.)
     config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0 if _green_process() else 60)
+    if _green_process() and config["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_POOL", True):
+        # ... so a gevent worker pools them instead: a request's connection goes back to the process's pool
+        # when the request ends, and the next request (another greenlet) takes it, with no new connection.
+        config["CONN_MAX_AGE"] = 0  # what Django's pool requires
+        config.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 2,
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=20),
+            "timeout": 10,
+        }
     config["CONN_HEALTH_CHECKS"] = True
     return config
 

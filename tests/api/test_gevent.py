@@ -29,8 +29,8 @@ django.setup()
 """
 
 
-def run_patched(script: str) -> str:
-    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_CONN_MAX_AGE"}
+def run_patched(script: str, **env) -> str:
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_CONN_MAX_AGE"} | env
     result = subprocess.run(  # noqa: S603 - our own interpreter, our own script
         [sys.executable, "-c", PREAMBLE + textwrap.dedent(script)],
         cwd=ROOT,
@@ -122,3 +122,32 @@ def test_psycopg_lets_other_greenlets_run_while_it_waits_on_postgresql():
         """
     )
     assert out.split() == ["True", "released", "acquired"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the pool is PostgreSQL's (CI's database)")
+@pytest.mark.django_db
+def test_a_gevent_worker_reuses_pooled_postgresql_connections_across_requests():
+    database = settings.DATABASES["default"]
+    test_database_url = (  # the database this test run created
+        f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or 'localhost'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}"
+    )
+    out = run_patched(
+        """
+        import gevent
+        from django.db import connection
+
+        def request():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pid = cursor.fetchone()[0]
+            connection.close()  # what the end of a request does with CONN_MAX_AGE=0: back to the pool
+            return pid
+
+        connection.pool.open(wait=True)  # its first connections made, so that no request has to wait for one
+        pids = {gevent.spawn(request).get() for _ in range(6)}  # each request in a greenlet of its own
+        print(bool(connection.settings_dict["OPTIONS"].get("pool")), len(pids) <= 2)
+        """,
+        DATABASE_URL=test_database_url,
+    )
+    assert out.split() == ["True", "True"]
