@@ -44,8 +44,9 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# BENCH_ARGS=--quick for a first look (about 3 minutes instead of 8).
 bench-screens: install-dev
-	$(BIN)/python bench/screens.py
+	$(BIN)/python bench/screens.py $(BENCH_ARGS)
 
 bench-delivery: install-dev
 	$(BIN)/python bench/delivery.py

@@ -305,6 +305,7 @@ def bff_env(*, pg: str, redis_url: str, sandbox: str, webhook_url: str) -> dict:
         "BRAZE_WELCOME_CAMPAIGN_ID": "sandbox-welcome-campaign",
         "BRAZE_OFFER_ISSUED_CAMPAIGN_ID": "sandbox-offer-issued-campaign",
         "BRAZE_OFFER_EXPIRING_CAMPAIGN_ID": "sandbox-offer-expiring-campaign",
+        "BRAZE_PASSWORD_RESET_CAMPAIGN_ID": "sandbox-password-reset-campaign",
         "BRAZE_CONNECTED_CONTENT_USERNAME": "braze",
         "BRAZE_CONNECTED_CONTENT_PASSWORD": "cluster-connected-content",
         # The load is a handful of customers on one address; the throttle check below uses the login rate.

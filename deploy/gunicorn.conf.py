@@ -4,8 +4,11 @@ Everything an operator tunes comes from the environment (see README "Deploying")
 
     PORT / GUNICORN_BIND        where to listen (default 127.0.0.1:8000; nginx is the only thing in front)
     WEB_CONCURRENCY             worker processes (default 2; about one per core)
-    GUNICORN_THREADS            threads per worker (default 4: requests mostly wait on SessionM)
-    GUNICORN_WORKER_CLASS       gthread (default), or another gunicorn worker class such as gevent
+    GUNICORN_WORKER_CLASS       gevent (default: requests mostly wait on SessionM, and green workers keep
+                                hundreds of those waits in flight per core; chosen by bench/screens.py's
+                                latency-cap run) or gthread
+    GUNICORN_WORKER_CONNECTIONS requests in flight per gevent worker (default 200)
+    GUNICORN_THREADS            threads per gthread worker (default 4)
     GUNICORN_TIMEOUT            seconds before a stuck worker is killed and replaced (default 30)
     GUNICORN_GRACEFUL_TIMEOUT   seconds in-flight requests get to finish on SIGTERM/HUP (default 25)
     GUNICORN_KEEPALIVE          seconds an idle keep-alive connection from nginx stays open (default 75,
@@ -28,8 +31,13 @@ def _int(name: str, default: int) -> int:
 
 bind = os.environ.get("GUNICORN_BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{_int('PORT', 8000)}"
 workers = _int("WEB_CONCURRENCY", 2)
-threads = _int("GUNICORN_THREADS", 4)
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gthread"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gevent"
+if worker_class == "gthread":
+    threads = _int("GUNICORN_THREADS", 4)
+else:
+    worker_connections = _int("GUNICORN_WORKER_CONNECTIONS", 200)
+# No preload_app: gevent must patch each worker before Django and psycopg are imported (psycopg picks its
+# cooperative wait at import), and the settings read the same variables to size their pools.
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 25)
 keepalive = _int("GUNICORN_KEEPALIVE", 75)

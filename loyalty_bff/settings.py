@@ -5,6 +5,7 @@ clone run with no configuration. With DJANGO_DEBUG=false the process refuses to 
 and names every variable that is missing (see `_require`).
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -77,19 +78,21 @@ INSTALLED_APPS = [
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("apps.sandbox")
 
+# "Page*" middleware are the usual ones, skipped on the app API, integrations and probes
+# (loyalty_bff/middleware.py): those paths need none of sessions, language negotiation, messages or static files.
 MIDDLEWARE = [
     "apps.api.middleware.RequestIdMiddleware",
     "apps.ops.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "loyalty_bff.middleware.PageWhiteNoiseMiddleware",
+    "loyalty_bff.middleware.PageSessionMiddleware",
+    "loyalty_bff.middleware.PageLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "apps.web.middleware.CustomerLanguageMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "loyalty_bff.middleware.PageAuthenticationMiddleware",
+    "loyalty_bff.middleware.PageCustomerLanguageMiddleware",
+    "loyalty_bff.middleware.PageMessageMiddleware",
+    "loyalty_bff.middleware.PageXFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "loyalty_bff.urls"
@@ -111,6 +114,18 @@ TEMPLATES = [
     },
 ]
 
+# --- Web server (`manage.py serve`; the same variables as deploy/gunicorn.conf.py) --------------------------
+# The BFF mostly waits on SessionM. gevent workers keep many such waits in flight per process (the fan-out
+# thread pool and psycopg 3 cooperate once gunicorn has monkey-patched the worker); gthread workers cap
+# in-flight requests at workers x threads, which with a slow SessionM caps throughput (bench/screens.py).
+GUNICORN_WORKER_CLASS = env.str("GUNICORN_WORKER_CLASS", default="gevent")
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=2)
+GUNICORN_THREADS = env.int("GUNICORN_THREADS", default=4)
+GUNICORN_WORKER_CONNECTIONS = env.int("GUNICORN_WORKER_CONNECTIONS", default=200)
+# Requests one web process has in flight at most: what per-process pools (upstream connections, the home
+# screen's fan-out) are sized for.
+WEB_IN_FLIGHT = GUNICORN_WORKER_CONNECTIONS if GUNICORN_WORKER_CLASS == "gevent" else GUNICORN_THREADS
+
 # --- Data --------------------------------------------------------------------------------------------------
 _SQLITE_OPTIONS = {
     # WAL + IMMEDIATE: the web process and the task worker write the same file without "database is locked".
@@ -120,13 +135,30 @@ _SQLITE_OPTIONS = {
 }
 
 
+def _green_process() -> bool:
+    """True in a gunicorn gevent worker: it monkey-patches itself before it loads Django."""
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey and monkey.is_module_patched("socket"))
+
+
 def _database(name: str, default_file: str) -> dict:
     config = env.db_url_config(env.str(name, default="") or f"sqlite:///{BASE_DIR / default_file}")
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config.setdefault("OPTIONS", {}).update(_SQLITE_OPTIONS)
     # Reuse connections across requests: opening one (and, on SQLite, running the PRAGMAs) per request is a
-    # measurable part of the BFF's overhead.
-    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # measurable part of the BFF's overhead. Not in a gevent worker: Django keeps a connection per greenlet,
+    # and a greenlet lives for one request, so a kept connection would only linger unused until collected.
+    # (The hot API reads make no query anyway: apps/accounts/auth_cache.py.)
+    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0 if _green_process() else 60)
+    if _green_process() and config["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_POOL", True):
+        # ... so a gevent worker pools them instead: a request's connection goes back to the process's pool
+        # when the request ends, and the next request (another greenlet) takes it, with no new connection.
+        config["CONN_MAX_AGE"] = 0  # what Django's pool requires
+        config.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 2,
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=20),
+            "timeout": 10,
+        }
     config["CONN_HEALTH_CHECKS"] = True
     return config
 
@@ -172,6 +204,11 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+
+# The API keeps each process's copy of a signed-in user for at most this long; any change to the user or its
+# customer reaches every process sooner, through the shared cache (apps/accounts/auth_cache.py). This bound
+# matters only with a process-local cache (development), where it is how late another process may notice.
+AUTH_SNAPSHOT_MAX_AGE = env.float("AUTH_SNAPSHOT_MAX_AGE", default=5.0)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG

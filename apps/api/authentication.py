@@ -1,23 +1,45 @@
-"""JWT authentication that loads the customer with the user: every app screen needs both, and one query
-instead of two is a measurable share of the BFF's per-request cost (bench/screens.py)."""
+"""JWT authentication that gives the views the user with its customer: every app screen needs both. They come
+from the process's snapshot, checked against the user's version in the shared cache, so the hot path makes
+no database query (apps/accounts/auth_cache.py says why that stays correct)."""
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
+from apps.accounts.auth_cache import user_with_customer_get
 from apps.accounts.tokens import token_version_current
+
+# Access tokens this process has verified, by their exact bytes: an app sends the same token with every
+# request for its lifetime, and checking the signature again each time was a measurable share of the
+# request (bench/screens.py). Only expiry is checked again. Bounded; emptied when full.
+_VERIFIED_MAX = 10_000
+_verified: dict[bytes, object] = {}
 
 
 class CustomerJWTAuthentication(JWTAuthentication):
+    def get_validated_token(self, raw_token):
+        token = _verified.get(raw_token)
+        if token is not None:
+            try:
+                token.check_exp(current_time=aware_utcnow())  # the token's own clock is its first use
+            except TokenError:
+                _verified.pop(raw_token, None)
+            else:
+                return token
+        token = super().get_validated_token(raw_token)
+        if len(_verified) >= _VERIFIED_MAX:
+            _verified.clear()
+        _verified[raw_token] = token
+        return token
+
     def get_user(self, validated_token):
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
-        user = (
-            self.user_model.objects.select_related("customer").filter(**{api_settings.USER_ID_FIELD: user_id}).first()
-        )
+        user = user_with_customer_get(user_id=user_id)
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")
         if not user.is_active:
@@ -26,6 +48,11 @@ class CustomerJWTAuthentication(JWTAuthentication):
         if customer is not None and not token_version_current(validated_token, customer):
             # Issued before the password was changed or reset: that ends every session, access tokens too.
             raise AuthenticationFailed("Token was issued before a password change", code="token_not_valid")
+        # What simplejwt's own get_user checks, kept for when CHECK_REVOKE_TOKEN is turned on.
+        if api_settings.CHECK_REVOKE_TOKEN and validated_token.get(
+            api_settings.REVOKE_TOKEN_CLAIM
+        ) != get_md5_hash_password(user.password):
+            raise AuthenticationFailed("The user's password has been changed.", code="password_changed")
         return user
 
 

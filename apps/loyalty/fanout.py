@@ -12,18 +12,24 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 
 from apps.upstream.errors import UpstreamTimeout
 
-# Enough for every request thread of a server process (gunicorn --threads 4 by default) to fan out three
-# calls at once; a call waiting for a free thread would spend its screen's deadline waiting.
-POOL_SIZE = 16
+# Enough for every request in flight in a server process to fan out three calls at once; a call waiting for
+# a free thread would spend its screen's deadline waiting. Under gevent (gunicorn has monkey-patched the
+# worker before Django loads) the pool's threads are greenlets, so one per in-flight call costs little.
+CALLS_PER_SCREEN = 3
+
+
+def pool_size() -> int:
+    return max(16, CALLS_PER_SCREEN * settings.WEB_IN_FLIGHT)
 
 
 @cache
 def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="loyalty-fanout")
+    return ThreadPoolExecutor(max_workers=pool_size(), thread_name_prefix="loyalty-fanout")
 
 
 class DeadlineExceeded(UpstreamTimeout):

@@ -277,10 +277,13 @@ def wallet_items_sync(*, customer: Customer, offers: list, culture: str, complet
     now = timezone.now()
     known = {item.user_offer_id: item for item in WalletItem.objects.filter(customer=customer)}
     unchanged = []
+    confirm_before = read_at - CONFIRM_REFRESH
     for offer in offers:
         item = known.get(offer.user_offer_id)
         if item is not None and _same(item, _offer_fields(offer), culture):
-            unchanged.append(item.pk)
+            # Most reads confirm recent items: no statement at all then (a wallet read is a hot path).
+            if item.confirmed_at is not None and item.confirmed_at < confirm_before:
+                unchanged.append(item.pk)
         else:
             wallet_item_record(
                 customer=customer,
@@ -290,7 +293,8 @@ def wallet_items_sync(*, customer: Customer, offers: list, culture: str, complet
                 now=now,
             )
     # One statement for the items the read merely confirmed, and only when their confirmation is getting old.
-    WalletItem.objects.filter(pk__in=unchanged, confirmed_at__lt=read_at - CONFIRM_REFRESH).update(confirmed_at=read_at)
+    if unchanged:
+        WalletItem.objects.filter(pk__in=unchanged, confirmed_at__lt=confirm_before).update(confirmed_at=read_at)
     if complete:
         listed = {offer.user_offer_id for offer in offers}
         for user_offer_id, item in known.items():

@@ -15,7 +15,9 @@ __all__ = ["SessionMClient", "build_sessionm_client", "get_sessionm_client"]
 def get_sessionm_client() -> SessionMClient:
     """The process-wide client, built from settings on first use (its session pools connections, so it is
     shared, not rebuilt per request). Tests reset it with `get_sessionm_client.cache_clear()`."""
-    return build_sessionm_client()
+    # A pooled connection per call a process can have in flight (a screen fans out up to three): beyond the
+    # pool, urllib3 opens and throws away a connection per call (gevent workers keep hundreds in flight).
+    return build_sessionm_client(pool_maxsize=max(32, 3 * settings.WEB_IN_FLIGHT))
 
 
 def build_sessionm_client(

@@ -389,6 +389,16 @@ def test_a_wallet_read_of_unchanged_items_only_refreshes_old_confirmations(djang
     assert all(item.confirmed_at > then for item in WalletItem.objects.all())
 
 
+def test_a_wallet_read_of_recently_confirmed_items_writes_nothing(django_assert_num_queries):
+    customer = CustomerFactory()
+    offers = [make_offer(f"uo-{n}") for n in range(3)]
+    for offer in offers:
+        wallet_item_record(customer=customer, offer=offer, source=WalletItemSource.PURCHASE)
+
+    with django_assert_num_queries(1):  # the ledger's items, read; nothing to write
+        wallet_items_sync(customer=customer, offers=offers, culture="en-US", complete=True, read_at=timezone.now())
+
+
 def test_the_reminder_has_a_delivery_run_enqueued_for_its_due_time(tasks, django_capture_on_commit_callbacks):
     customer = CustomerFactory()
     offer = make_offer()

@@ -14,7 +14,15 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
 
 def load_config(monkeypatch, **environ) -> dict:
-    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_WORKER_CLASS", "PORT", "GUNICORN_BIND", "LOG_FORMAT"):
+    for name in (
+        "WEB_CONCURRENCY",
+        "GUNICORN_THREADS",
+        "GUNICORN_WORKER_CLASS",
+        "GUNICORN_WORKER_CONNECTIONS",
+        "PORT",
+        "GUNICORN_BIND",
+        "LOG_FORMAT",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "/tmp/unused-by-this-test")
     for name, value in environ.items():
@@ -24,14 +32,20 @@ def load_config(monkeypatch, **environ) -> dict:
 
 def test_gunicorn_settings_from_the_environment(monkeypatch):
     config = load_config(
-        monkeypatch, WEB_CONCURRENCY="5", GUNICORN_THREADS="8", GUNICORN_WORKER_CLASS="gevent", PORT="8123"
+        monkeypatch, WEB_CONCURRENCY="5", GUNICORN_THREADS="8", GUNICORN_WORKER_CLASS="gthread", PORT="8123"
     )
-    assert (config["workers"], config["threads"], config["worker_class"]) == (5, 8, "gevent")
+    assert (config["workers"], config["threads"], config["worker_class"]) == (5, 8, "gthread")
     assert config["bind"] == "127.0.0.1:8123"
     assert config["graceful_timeout"] < config["timeout"] + 1
     assert config["accesslog"] == "-"
     assert "%({x-request-id}o)s" in config["access_log_format"]
     assert "%(r)s" not in config["access_log_format"] and "%(q)s" not in config["access_log_format"]
+
+
+def test_gevent_workers_by_default_with_their_connections(monkeypatch):
+    config = load_config(monkeypatch, GUNICORN_WORKER_CONNECTIONS="150")
+    assert (config["worker_class"], config["worker_connections"]) == ("gevent", 150)
+    assert "threads" not in config and not config.get("preload_app")
 
 
 def test_json_logs_replace_the_access_log(monkeypatch):

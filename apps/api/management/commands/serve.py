@@ -4,6 +4,7 @@
 (Ctrl-C) stops both: a worker left running in the background would keep sending messages nobody watches.
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -19,12 +20,36 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
-        parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+        parser.add_argument(
+            "--workers", type=int, default=settings.WEB_CONCURRENCY, help="gunicorn worker processes (WEB_CONCURRENCY)"
+        )
+        parser.add_argument(
+            "--worker-class",
+            choices=("gevent", "gthread"),
+            default=settings.GUNICORN_WORKER_CLASS,
+            help="gevent: many requests in flight per worker; gthread: --threads at most (GUNICORN_WORKER_CLASS)",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=settings.GUNICORN_THREADS,
+            help="threads per gthread worker (GUNICORN_THREADS)",
+        )
+        parser.add_argument(
+            "--worker-connections",
+            type=int,
+            default=settings.GUNICORN_WORKER_CONNECTIONS,
+            help="requests in flight per gevent worker (GUNICORN_WORKER_CONNECTIONS)",
+        )
 
-    def handle(self, *args, host, port, workers, threads, **options):
+    def handle(self, *args, host, port, workers, worker_class, threads, worker_connections, **options):
         python = sys.executable
         bind = f"{host}:{port}"
+        if worker_class == "gevent":
+            # The BFF mostly waits on SessionM: green workers keep hundreds of those waits in flight per core.
+            concurrency = ["--worker-class", "gevent", "--worker-connections", str(worker_connections)]
+        else:
+            concurrency = ["--worker-class", "gthread", "--threads", str(threads)]
         commands = {
             "web": [
                 python,
@@ -38,8 +63,7 @@ class Command(BaseCommand):
                 bind,
                 "--workers",
                 str(workers),
-                "--threads",
-                str(threads),
+                *concurrency,
                 "--graceful-timeout",
                 "5",
                 "--timeout",
@@ -50,7 +74,9 @@ class Command(BaseCommand):
             # The periodic jobs (delivery sweep, clean-ups), as in production (deploy/Procfile).
             "scheduler": [python, "manage.py", "scheduler"],
         }
-        children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
+        # The web process's settings follow the worker class chosen here (database connection reuse).
+        environments = {"web": {**os.environ, "GUNICORN_WORKER_CLASS": worker_class}, "worker": None, "scheduler": None}
+        children = {name: subprocess.Popen(cmd, env=environments[name]) for name, cmd in commands.items()}  # noqa: S603
 
         base = f"http://{bind}"
         self.stdout.write(self.style.SUCCESS(f"Fancy Fries loyalty BFF on {base}"))

@@ -1,0 +1,67 @@
+"""The browser's middleware, skipped on the machine-facing paths (app API, partner integrations, health).
+
+Sessions, the language negotiation, Django's auth user, messages, clickjacking headers and static files are
+for pages. The app API authenticates with a bearer token and speaks English, partners sign their calls, and
+each of these layers cost the API's every request a little (bench/screens.py). Each class here is the Django
+(or WhiteNoise) middleware it subclasses, so the system checks that look for them still find them; on the
+machine paths it only passes the request on.
+"""
+
+from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+from whitenoise.middleware import WhiteNoiseMiddleware
+
+from apps.web.middleware import CustomerLanguageMiddleware
+
+# The app API (not its HTML docs), partner integrations and the probes.
+MACHINE_PATH_PREFIXES = ("/api/v1/", "/integrations/", "/healthz", "/readyz")
+
+
+def is_machine_path(request) -> bool:
+    return request.path_info.startswith(MACHINE_PATH_PREFIXES)
+
+
+class _PagesOnly:
+    def __call__(self, request):
+        if is_machine_path(request):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class PageWhiteNoiseMiddleware(_PagesOnly, WhiteNoiseMiddleware):
+    pass
+
+
+class PageSessionMiddleware(_PagesOnly, SessionMiddleware):
+    pass
+
+
+class PageLocaleMiddleware(LocaleMiddleware):
+    def __call__(self, request):
+        if is_machine_path(request):
+            # A thread keeps the language it last activated: set the API's own, never a page's leftover.
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class PageAuthenticationMiddleware(_PagesOnly, AuthenticationMiddleware):
+    pass
+
+
+class PageCustomerLanguageMiddleware(_PagesOnly, CustomerLanguageMiddleware):
+    pass
+
+
+class PageMessageMiddleware(_PagesOnly, MessageMiddleware):
+    pass
+
+
+class PageXFrameOptionsMiddleware(_PagesOnly, XFrameOptionsMiddleware):
+    pass
