@@ -78,6 +78,8 @@ if SANDBOX_ENABLED:
 
 MIDDLEWARE = [
     "apps.api.middleware.RequestIdMiddleware",
+    # Under /api/ and /integrations/ every error leaves in the envelope, DEBUG or not (apps/api/middleware.py).
+    "apps.api.middleware.JsonErrorEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -88,6 +90,9 @@ MIDDLEWARE = [
     "apps.web.middleware.CustomerLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its friendly page has the visitor's language; it still runs before any view (or CSRF's check)
+    # reads the body.
+    "apps.api.middleware.BoundedBodyMiddleware",
 ]
 
 ROOT_URLCONF = "loyalty_bff.urls"
@@ -143,6 +148,16 @@ CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "l
 if not DEBUG and not env.str("CACHE_URL", default=""):
     _missing.append("CACHE_URL")
 
+# --- Request bodies (apps/api/parsing.py) -------------------------------------------------------------------
+# Largest body per path prefix, first match wins; other paths (web forms, admin) get DATA_UPLOAD_MAX_MEMORY_SIZE.
+# The app's largest body (a profile) is well under 1 KB; a SessionM event or a till's order under 16 KB.
+REQUEST_BODY_LIMITS = [
+    ("/api/", env.int("API_MAX_BODY_BYTES", default=64 * 1024)),
+    ("/integrations/", env.int("INTEGRATIONS_MAX_BODY_BYTES", default=256 * 1024)),
+]
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("FORM_MAX_BODY_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
 # --- Auth --------------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -175,7 +190,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.api.authentication.CustomerJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.api.parsing.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.api.exceptions.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.PagePagination",
