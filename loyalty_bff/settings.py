@@ -144,8 +144,22 @@ if SANDBOX_ENABLED:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://loyalty-bff")}
-if not DEBUG and not env.str("CACHE_URL", default=""):
+# Throttles, login lock-outs, the Braze pause and the delivery schedule are counted here, so it must be one store
+# for every process. Production: Redis (redis://HOST:6379/0, Django's RedisCache with the `redis` client).
+# Default: the database cache, shared by every process with no extra service (apps/api/cache.py says why not the
+# file cache); a dbcache:// CACHE_URL gets the same process-safe counters. Entries are many (one per address and
+# minute) and must not be culled early: culling a live counter would reset a throttle.
+_CACHE_URL = env.str("CACHE_URL", default="")
+CACHES = {"default": env.cache_url_config(_CACHE_URL or "dbcache://bff_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    CACHES["default"]["BACKEND"] = "apps.api.cache.DatabaseCache"
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache" and not DEBUG:
+    raise ImproperlyConfigured(
+        "CACHE_URL is a local-memory cache with DJANGO_DEBUG=false: each process would count throttles on its own. "
+        "Use Redis (redis://HOST:6379/0)."
+    )
+if not DEBUG and not _CACHE_URL:
     _missing.append("CACHE_URL")
 
 # --- Request bodies (apps/api/parsing.py) -------------------------------------------------------------------
@@ -198,6 +212,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         # Scoped throttles for credential endpoints (per client IP); see apps/api/throttles.py.
         "login": env.str("THROTTLE_LOGIN_RATE", default="10/min"),
+        # Failed logins per account, whatever the address (API, web wallet and admin alike).
+        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT_RATE", default="10/hour"),
         "signup": env.str("THROTTLE_SIGNUP_RATE", default="5/min"),
         # Every authenticated customer, every endpoint.
         "customer": env.str("THROTTLE_CUSTOMER_RATE", default="120/min"),

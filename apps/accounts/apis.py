@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from apps.api.schema import UPSTREAM_ERRORS, error_responses
-from apps.api.throttles import CustomerThrottle, LoginThrottle, SignupThrottle
+from apps.api.throttles import CustomerThrottle, LoginThrottle, SignupThrottle, login_failure_record
 
 from .selectors import customer_get_for_user
 from .serializers import (
@@ -75,6 +75,7 @@ class TokenApi(_CredentialsApi):
         data.is_valid(raise_exception=True)
         customer = customer_authenticate(**data.validated_data)
         if customer is None:
+            login_failure_record(account=data.validated_data["email"])
             raise exceptions.AuthenticationFailed(_("The email or password is not correct."))
         return Response(TokenPairSerializer(token_pair_issue(customer=customer)).data)
 
