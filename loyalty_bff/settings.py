@@ -65,13 +65,14 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_tasks",
-    "django_tasks_db",
     "apps.api",
     "apps.accounts",
     "apps.loyalty",
+    # Before django_tasks_db: its `db_worker` command (with the heartbeat /readyz reads) wins by coming first.
     "apps.messaging",
     "apps.web",
+    "django_tasks",
+    "django_tasks_db",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("apps.sandbox")
@@ -312,6 +313,11 @@ BRAZE_MESSAGES = {
 # Basic credentials Braze Connected Content presents to /integrations/braze/wallet/{user_id}.
 BRAZE_CONNECTED_CONTENT_USERNAME = _upstream("BRAZE_CONNECTED_CONTENT_USERNAME", "braze")
 BRAZE_CONNECTED_CONTENT_PASSWORD = _upstream("BRAZE_CONNECTED_CONTENT_PASSWORD", "sandbox-connected-content")
+
+# --- Readiness (/readyz) -------------------------------------------------------------------------------------
+# Not ready when no outbox worker (`manage.py db_worker`) has written its heartbeat for this long. Workers beat
+# every 10 s. Checked only with the database tasks backend (other backends have no db_worker).
+WORKER_HEARTBEAT_MAX_AGE = timedelta(seconds=env.int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", default=120))
 
 # --- Messaging -------------------------------------------------------------------------------------------
 OFFER_EXPIRY_REMINDER_DAYS = env.int("OFFER_EXPIRY_REMINDER_DAYS", default=10)

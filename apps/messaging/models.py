@@ -176,3 +176,17 @@ class InboundEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each outbox worker (`manage.py db_worker`) was seen alive, written by the worker itself
+    every few seconds (apps/messaging/heartbeat.py). /readyz reads the newest one."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.worker_id} on {self.hostname} (pid {self.pid})"

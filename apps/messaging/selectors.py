@@ -1,11 +1,12 @@
 """Reads of the notification outbox."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Min
+from django.db.models import Max, Min
+from django.utils import timezone
 
 from .delivery import STALE_CLAIM_AFTER
-from .models import Notification, NotificationStatus
+from .models import Notification, NotificationStatus, WorkerHeartbeat
 
 
 def notification_next_run_at() -> datetime | None:
@@ -15,3 +16,11 @@ def notification_next_run_at() -> datetime | None:
     claimed = Notification.objects.filter(status=NotificationStatus.SENDING).aggregate(at=Min("claimed_at"))["at"]
     moments = [moment for moment in (pending, claimed and claimed + STALE_CLAIM_AFTER) if moment is not None]
     return min(moments, default=None)
+
+
+def worker_heartbeat_age(*, now: datetime | None = None) -> timedelta | None:
+    """How long ago the most recently seen outbox worker wrote its heartbeat; None when none ever has."""
+    seen = WorkerHeartbeat.objects.aggregate(at=Max("seen_at"))["at"]
+    if seen is None:
+        return None
+    return max(timedelta(0), (now or timezone.now()) - seen)
