@@ -36,7 +36,9 @@ def _require(name: str, *, dev_default, cast=str):
 
 
 SECRET_KEY = _require("DJANGO_SECRET_KEY", dev_default="insecure-dev-only-key-do-not-use-in-production")
-ALLOWED_HOSTS = _require("DJANGO_ALLOWED_HOSTS", dev_default=["*"], cast=list)
+# Never "*", not even in DEBUG: absolute URLs the BFF builds (pagination links) take the request's Host header, and
+# only a host named here is accepted (any other is a 400).
+ALLOWED_HOSTS = _require("DJANGO_ALLOWED_HOSTS", dev_default=["localhost", "127.0.0.1", "[::1]"], cast=list)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- The sandbox -------------------------------------------------------------------------------------------
@@ -65,6 +67,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "apps.api",
     "apps.accounts",
     "apps.loyalty",
@@ -91,6 +94,8 @@ MIDDLEWARE = [
     "apps.web.middleware.CustomerLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "apps.api.middleware.PermissionsPolicyMiddleware",
     # Last, so its friendly page has the visitor's language; it still runs before any view (or CSRF's check)
     # reads the body.
     "apps.api.middleware.BoundedBodyMiddleware",
@@ -193,12 +198,42 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
+# --- Transport and browser security (`manage.py check --deploy --fail-level WARNING` passes on these defaults) ---
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# The proxy in front terminates TLS and says so in X-Forwarded-Proto (it must overwrite what clients send).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Redirect plain HTTP to HTTPS, except the probes a load balancer sends to the instance over plain HTTP.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# HSTS: one year in production. Preload only tells browsers the site may be put on the preload list; it is on
+# it only once submitted at hstspreload.org. Set SECURE_HSTS_SECONDS=0 while first trying HTTPS on a new host.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features no page of ours uses (apps/api/middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, never inline. Offer
+# and campaign images come from SessionM's CDN, whose host differs per tenant: any https image.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- DRF and the OpenAPI schema ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -374,8 +409,13 @@ if not DEBUG and SANDBOX_ENABLED:
         "in production: unset SANDBOX_ENABLED and set the SESSIONM_* and BRAZE_* variables (see .env.example)."
     )
 if _missing:
+    # Say which switch made them required: in DEBUG only a sandbox turned off does.
+    _cause = "DJANGO_DEBUG=false" if not DEBUG else "SANDBOX_ENABLED=false (with DJANGO_DEBUG=true)"
+    _remedy = "" if not DEBUG else " Set them to use a real SessionM and Braze, or leave SANDBOX_ENABLED unset."
     raise ImproperlyConfigured(
-        "DJANGO_DEBUG=false and these required variables are not set: "
+        f"{_cause} and these required variables are not set: "
         + ", ".join(dict.fromkeys(_missing))
-        + ". See .env.example for what each one is."
+        + "."
+        + _remedy
+        + " See .env.example for what each one is."
     )

@@ -132,3 +132,19 @@ class JsonErrorEnvelopeMiddleware:
             replacement[REQUEST_ID_HEADER] = current_request_id()
             return replacement
         return response
+
+
+class PermissionsPolicyMiddleware:
+    """Permissions-Policy on every response (settings.PERMISSIONS_POLICY): Django has no setting for it."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.policy = settings.PERMISSIONS_POLICY
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.policy:
+            response.setdefault("Permissions-Policy", self.policy)
+        return response
