@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "apps.api.middleware.RequestIdMiddleware",
     # Under /api/ and /integrations/ every error leaves in the envelope, DEBUG or not (apps/api/middleware.py).
     "apps.api.middleware.JsonErrorEnvelopeMiddleware",
+    "apps.api.middleware.UpstreamBudgetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -315,6 +316,9 @@ SESSIONM_EXTERNAL_ID_TYPE = env.str("SESSIONM_EXTERNAL_ID_TYPE", default="fancyf
 # (connect, read) seconds. Reads are short so a slow SessionM never pins a request thread for long.
 SESSIONM_TIMEOUT = (env.float("SESSIONM_CONNECT_TIMEOUT", default=2.0), env.float("SESSIONM_READ_TIMEOUT", default=5.0))
 SESSIONM_RETRIES = env.int("SESSIONM_RETRIES", default=2)
+# All the upstream calls of one web or API request together, retries included (apps/upstream/budget.py): a screen
+# answers 504 within this however SessionM hangs. Default: one SessionM read timeout.
+UPSTREAM_REQUEST_BUDGET = env.float("UPSTREAM_REQUEST_BUDGET_SECONDS", default=SESSIONM_TIMEOUT[1])
 # Shared secret of the SessionM outbound webhook (HMAC-SHA256 of the body).
 SESSIONM_WEBHOOK_SECRET = _upstream("SESSIONM_WEBHOOK_SECRET", "sandbox-webhook-secret")
 

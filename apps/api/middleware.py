@@ -148,3 +148,19 @@ class PermissionsPolicyMiddleware:
         if self.policy:
             response.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class UpstreamBudgetMiddleware:
+    """Every request gets one upstream time budget (settings.UPSTREAM_REQUEST_BUDGET), spent by all the SessionM
+    and Braze calls it makes, retries included (apps/upstream/budget.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        from apps.upstream.budget import upstream_budget
+
+        with upstream_budget(settings.UPSTREAM_REQUEST_BUDGET):
+            return self.get_response(request)
