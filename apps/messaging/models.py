@@ -50,7 +50,9 @@ class Notification(models.Model):
     due_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveIntegerField(default=0)  # sends that failed or succeeded; 429s do not count
     next_attempt_at = models.DateTimeField(default=timezone.now)
+    # When the delivery run holding this row last renewed its lease, and which run that is (apps/messaging/delivery.py).
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, default="")
     sent_at = models.DateTimeField(null=True, blank=True)
     dispatch_id = models.CharField(max_length=64, blank=True)
     last_error = models.TextField(blank=True)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from .delivery import STALE_CLAIM_AFTER
+from .delivery import CLAIM_LEASE
 from .models import Notification, NotificationStatus, WorkerHeartbeat
 
 
@@ -14,7 +14,7 @@ def notification_next_run_at() -> datetime | None:
     claim held by a stopped worker becomes stale. None when nothing is waiting."""
     pending = Notification.objects.filter(status=NotificationStatus.PENDING).aggregate(at=Min("next_attempt_at"))["at"]
     claimed = Notification.objects.filter(status=NotificationStatus.SENDING).aggregate(at=Min("claimed_at"))["at"]
-    moments = [moment for moment in (pending, claimed and claimed + STALE_CLAIM_AFTER) if moment is not None]
+    moments = [moment for moment in (pending, claimed and claimed + CLAIM_LEASE) if moment is not None]
     return min(moments, default=None)
 
 
