@@ -3,6 +3,7 @@
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
+from apps.api.fields import InputSerializer, QuerySerializer
 from apps.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 from .types import TransactionLine
@@ -27,14 +28,14 @@ def page_of(item: serializers.Serializer, *, name: str, counted: bool = True):
 # --- Inputs ------------------------------------------------------------------------------------------------
 
 
-class ActivityQuerySerializer(serializers.Serializer):
+class ActivityQuerySerializer(QuerySerializer):
     cursor = serializers.CharField(
         required=False, max_length=500, help_text="`next_cursor` of the previous page; omit for the newest events."
     )
     page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
 
 
-class TransactionLineInputSerializer(serializers.Serializer):
+class TransactionLineInputSerializer(InputSerializer):
     sku = serializers.RegexField(rf"^{ID_PATTERN}$", help_text="Menu SKU, e.g. FF-CURLY.")
     quantity = serializers.IntegerField(min_value=1, max_value=999)
     unit_price = serializers.DecimalField(
@@ -42,7 +43,7 @@ class TransactionLineInputSerializer(serializers.Serializer):
     )
 
 
-class TransactionInputSerializer(serializers.Serializer):
+class TransactionInputSerializer(InputSerializer):
     items = TransactionLineInputSerializer(many=True, min_length=1, max_length=MAX_TRANSACTION_LINES)
     promo_code = serializers.RegexField(
         r"^[A-Za-z0-9_-]{1,64}$", required=False, help_text="A promo code to claim and apply, e.g. TUESDAY20."
@@ -52,11 +53,11 @@ class TransactionInputSerializer(serializers.Serializer):
         return [TransactionLine(**item) for item in items]
 
 
-class PromoCodeInputSerializer(serializers.Serializer):
+class PromoCodeInputSerializer(InputSerializer):
     code = serializers.RegexField(r"^[A-Za-z0-9_-]{1,64}$", help_text="e.g. TUESDAY20")
 
 
-class EventInputSerializer(serializers.Serializer):
+class EventInputSerializer(InputSerializer):
     event = serializers.RegexField(
         r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", help_text="The behaviour, e.g. survey_completed or app_review."
     )
