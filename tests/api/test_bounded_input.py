@@ -153,3 +153,9 @@ def test_an_oversized_admin_login_gets_the_friendly_page(client):
         "/admin/login/", data=b"username=a&password=" + b"x" * 3 * MB, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 413
+
+
+def test_too_many_form_fields_on_an_api_path_is_the_envelope():
+    raw = "&".join(f"f{i}=1" for i in range(5000)).encode()
+    response = APIClient().post(reverse("api:token"), data=raw, content_type="application/x-www-form-urlencoded")
+    assert_envelope(response, 400, "malformed_request")
