@@ -28,8 +28,9 @@ def _migrations() -> str:
     global _migrations_applied
     if _migrations_applied:
         return "ok"
-    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
-    unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    loader = MigrationExecutor(connections[DEFAULT_DB_ALIAS]).loader
+    # Every migration, not only the leaves: a database can have a later migration and miss an earlier one.
+    unapplied = [key for key in loader.graph.nodes if key not in loader.applied_migrations]
     if unapplied:
         return f"error: {len(unapplied)} unapplied (run manage.py migrate)"
     _migrations_applied = True

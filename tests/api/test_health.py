@@ -66,8 +66,10 @@ def test_readyz_reports_a_missing_upstream(client, settings, worker_alive):
 
 
 @pytest.mark.django_db
-def test_readyz_reports_unapplied_migrations(client, worker_alive):
-    MigrationRecorder.Migration.objects.filter(app="messaging", name="0003_worker_heartbeat").delete()
+@pytest.mark.parametrize("name", ["0001_initial", "0003_worker_heartbeat"])
+def test_readyz_reports_unapplied_migrations(client, worker_alive, name):
+    # The first one too: a database may have the latest migration of an app and miss an earlier one.
+    MigrationRecorder.Migration.objects.filter(app="messaging", name=name).delete()
     status, checks = readyz(client)
     assert status == 503
     assert checks["migrations"].startswith("error: 1 unapplied")
@@ -159,3 +161,19 @@ def test_a_real_db_worker_writes_its_heartbeat(tmp_path):
     finally:
         worker.kill()
         worker.wait(timeout=10)
+
+
+def test_readyz_on_a_database_never_migrated(tmp_path):
+    env = {**os.environ, "DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    env["SANDBOX_DATABASE_URL"] = f"sqlite:///{tmp_path / 'sandbox.sqlite3'}"
+    env.pop("CACHE_URL", None)
+    script = (
+        "from django.test import Client; import json; r = Client(HTTP_HOST='localhost').get('/readyz'); "
+        "print('READYZ', r.status_code, json.dumps(r.json()['checks']))"
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("READYZ"))
+    assert line.startswith("READYZ 503")
+    assert '"migrations": "error: ' in line and "unapplied" in line
