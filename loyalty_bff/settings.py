@@ -263,7 +263,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Fancy Fries loyalty BFF",
     "DESCRIPTION": (
         "Backend-for-frontend of the Fancy Fries loyalty program (SessionM + Braze). Every error uses the "
-        'envelope `{"error": {"code", "message", "details"}}` and every response carries `X-Request-ID`.'
+        'envelope `{"error": {"code", "message", "details"}}` and every response carries `X-Request-ID`. A body '
+        "larger than its route accepts (64 KB under /api/, 256 KB under /integrations/) is a 413 "
+        "`request_too_large`; JSON nested deeper than 32 levels is a 400 `malformed_request`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
