@@ -209,6 +209,8 @@ def _customer_activate(*, customer: Customer, sessionm_user_id: str, attempt: st
     """Store the SessionM id, activate, and write the welcome message, all in one transaction, if this attempt
     still holds the pending customer."""
     with transaction.atomic():
+        # Locks in the order every signup takes them (the user, then the customer), or two would deadlock.
+        User.objects.select_for_update().filter(pk=customer.user_id).first()
         customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
         if customer.status != CustomerStatus.PENDING:
             raise _email_taken()
@@ -325,6 +327,7 @@ def customer_forget(*, customer: Customer) -> None:
         _sessionm_profile_delete(sessionm_user_id=sessionm_user_id)
         _braze_user_delete(braze_external_id=sessionm_user_id)
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=customer.user_id).first()  # user, then customer, as signup
         customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
         if customer.status == CustomerStatus.FORGOTTEN:
             return
