@@ -312,9 +312,8 @@ def bff_env(*, pg: str, redis_url: str, sandbox: str, webhook_url: str) -> dict:
         "THROTTLE_SIGNUP_RATE": "100000/min",
         "THROTTLE_CUSTOMER_RATE": "100000/min",
         "THROTTLE_LOGIN_RATE": f"{THROTTLE_LOGIN_LIMIT}/min",
-        # A killed worker's claim is taken over within the run (production: 5 minutes), and the scheduler's
-        # delivery sweep picks it up.
-        "NOTIFICATION_STALE_CLAIM_SECONDS": "15",
+        # A killed worker's delivery lease (30 s) lapses within the run; the follow-up run its claim scheduled, or
+        # the scheduler's delivery sweep, takes the messages over.
         "SCHEDULER_DELIVERY_SWEEP_SECONDS": "5",
         "SCHEDULER_LEASE_SECONDS": "5",
         "WEB_CONCURRENCY": "2",

@@ -37,7 +37,9 @@ def _require(name: str, *, dev_default, cast=str):
 
 
 SECRET_KEY = _require("DJANGO_SECRET_KEY", dev_default="insecure-dev-only-key-do-not-use-in-production")
-ALLOWED_HOSTS = _require("DJANGO_ALLOWED_HOSTS", dev_default=["*"], cast=list)
+# Never "*", not even in DEBUG: absolute URLs the BFF builds (pagination links) take the request's Host header, and
+# only a host named here is accepted (any other is a 400).
+ALLOWED_HOSTS = _require("DJANGO_ALLOWED_HOSTS", dev_default=["localhost", "127.0.0.1", "[::1]"], cast=list)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- The sandbox -------------------------------------------------------------------------------------------
@@ -66,14 +68,16 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_tasks",
-    "django_tasks_db",
+    "csp",
     "apps.api",
     "apps.accounts",
     "apps.loyalty",
+    # Before django_tasks_db: its `db_worker` command (with the heartbeat /readyz reads) wins by coming first.
     "apps.messaging",
     "apps.web",
     "apps.ops",
+    "django_tasks",
+    "django_tasks_db",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("apps.sandbox")
@@ -83,6 +87,9 @@ if SANDBOX_ENABLED:
 MIDDLEWARE = [
     "apps.api.middleware.RequestIdMiddleware",
     "apps.ops.middleware.RequestMetricsMiddleware",
+    # Under /api/ and /integrations/ every error leaves in the envelope, DEBUG or not (apps/api/middleware.py).
+    "apps.api.middleware.JsonErrorEnvelopeMiddleware",
+    "apps.api.middleware.UpstreamBudgetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "loyalty_bff.middleware.PageWhiteNoiseMiddleware",
     "loyalty_bff.middleware.PageSessionMiddleware",
@@ -93,6 +100,11 @@ MIDDLEWARE = [
     "loyalty_bff.middleware.PageCustomerLanguageMiddleware",
     "loyalty_bff.middleware.PageMessageMiddleware",
     "loyalty_bff.middleware.PageXFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "apps.api.middleware.PermissionsPolicyMiddleware",
+    # Last, so its friendly page has the visitor's language; it still runs before any view (or CSRF's check)
+    # reads the body.
+    "apps.api.middleware.BoundedBodyMiddleware",
 ]
 
 ROOT_URLCONF = "loyalty_bff.urls"
@@ -173,9 +185,33 @@ if SANDBOX_ENABLED:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://loyalty-bff")}
-if not DEBUG and not env.str("CACHE_URL", default=""):
+# Throttles, login lock-outs, the Braze pause and the delivery schedule are counted here, so it must be one store
+# for every process. Production: Redis (redis://HOST:6379/0, Django's RedisCache with the `redis` client).
+# Default: the database cache, shared by every process with no extra service (apps/api/cache.py says why not the
+# file cache); a dbcache:// CACHE_URL gets the same process-safe counters. Entries are many (one per address and
+# minute) and must not be culled early: culling a live counter would reset a throttle.
+_CACHE_URL = env.str("CACHE_URL", default="")
+CACHES = {"default": env.cache_url_config(_CACHE_URL or "dbcache://bff_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    CACHES["default"]["BACKEND"] = "apps.api.cache.DatabaseCache"
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache" and not DEBUG:
+    raise ImproperlyConfigured(
+        "CACHE_URL is a local-memory cache with DJANGO_DEBUG=false: each process would count throttles on its own. "
+        "Use Redis (redis://HOST:6379/0)."
+    )
+if not DEBUG and not _CACHE_URL:
     _missing.append("CACHE_URL")
+
+# --- Request bodies (apps/api/parsing.py) -------------------------------------------------------------------
+# Largest body per path prefix, first match wins; other paths (web forms, admin) get DATA_UPLOAD_MAX_MEMORY_SIZE.
+# The app's largest body (a profile) is well under 1 KB; a SessionM event or a till's order under 16 KB.
+REQUEST_BODY_LIMITS = [
+    ("/api/", env.int("API_MAX_BODY_BYTES", default=64 * 1024)),
+    ("/integrations/", env.int("INTEGRATIONS_MAX_BODY_BYTES", default=256 * 1024)),
+]
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("FORM_MAX_BODY_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 # --- Auth --------------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -210,19 +246,49 @@ SIMPLE_JWT = {
 # matters only with a process-local cache (development), where it is how late another process may notice.
 AUTH_SNAPSHOT_MAX_AGE = env.float("AUTH_SNAPSHOT_MAX_AGE", default=5.0)
 
+# --- Transport and browser security (`manage.py check --deploy --fail-level WARNING` passes on these defaults) ---
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# The proxy in front terminates TLS and says so in X-Forwarded-Proto (it must overwrite what clients send).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Redirect plain HTTP to HTTPS, except the probes a load balancer sends to the instance over plain HTTP.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# HSTS: one year in production. Preload only tells browsers the site may be put on the preload list; it is on
+# it only once submitted at hstspreload.org. Set SECURE_HSTS_SECONDS=0 while first trying HTTPS on a new host.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features no page of ours uses (apps/api/middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, never inline. Offer
+# and campaign images come from SessionM's CDN, whose host differs per tenant: any https image.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- DRF and the OpenAPI schema ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.api.authentication.CustomerJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.api.parsing.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.api.exceptions.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.PagePagination",
@@ -230,6 +296,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         # Scoped throttles for credential endpoints (per client IP); see apps/api/throttles.py.
         "login": env.str("THROTTLE_LOGIN_RATE", default="10/min"),
+        # Failed logins per account, whatever the address (API, web wallet and admin alike).
+        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT_RATE", default="10/hour"),
         "signup": env.str("THROTTLE_SIGNUP_RATE", default="5/min"),
         # Reset requests per client IP, and per email address asked about (both must allow it).
         "password_reset": env.str("THROTTLE_PASSWORD_RESET_RATE", default="5/hour"),
@@ -245,7 +313,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Fancy Fries loyalty BFF",
     "DESCRIPTION": (
         "Backend-for-frontend of the Fancy Fries loyalty program (SessionM + Braze). Every error uses the "
-        'envelope `{"error": {"code", "message", "details"}}` and every response carries `X-Request-ID`.'
+        'envelope `{"error": {"code", "message", "details"}}` and every response carries `X-Request-ID`. A body '
+        "larger than its route accepts (64 KB under /api/, 256 KB under /integrations/) is a 413 "
+        "`request_too_large`; JSON nested deeper than 32 levels is a 400 `malformed_request`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -319,6 +389,9 @@ SESSIONM_RETRIES = env.int("SESSIONM_RETRIES", default=2)
 SESSIONM_WEBHOOK_AUTH = env.str("SESSIONM_WEBHOOK_AUTH", default="hmac").strip().lower()
 if SESSIONM_WEBHOOK_AUTH not in ("hmac", "bearer", "basic", "header"):
     raise ImproperlyConfigured("SESSIONM_WEBHOOK_AUTH must be one of: hmac, bearer, basic, header")
+# All the upstream calls of one web or API request together, retries included (apps/upstream/budget.py): a screen
+# answers 504 within this however SessionM hangs. Default: one SessionM read timeout.
+UPSTREAM_REQUEST_BUDGET = env.float("UPSTREAM_REQUEST_BUDGET_SECONDS", default=SESSIONM_TIMEOUT[1])
 SESSIONM_WEBHOOK_SECRET = _upstream("SESSIONM_WEBHOOK_SECRET", "sandbox-webhook-secret")
 SESSIONM_WEBHOOK_USERNAME = env.str("SESSIONM_WEBHOOK_USERNAME", default="sessionm")
 SESSIONM_WEBHOOK_HEADER = env.str("SESSIONM_WEBHOOK_HEADER", default="X-SessionM-Webhook-Token")
@@ -368,11 +441,14 @@ BRAZE_MESSAGES = {
 BRAZE_CONNECTED_CONTENT_USERNAME = _upstream("BRAZE_CONNECTED_CONTENT_USERNAME", "braze")
 BRAZE_CONNECTED_CONTENT_PASSWORD = _upstream("BRAZE_CONNECTED_CONTENT_PASSWORD", "sandbox-connected-content")
 
+# --- Readiness (/readyz) -------------------------------------------------------------------------------------
+# Not ready when no outbox worker (`manage.py db_worker`) has written its heartbeat for this long. Workers beat
+# every 10 s. Checked only with the database tasks backend (other backends have no db_worker).
+WORKER_HEARTBEAT_MAX_AGE = timedelta(seconds=env.int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", default=120))
+
 # --- Messaging -------------------------------------------------------------------------------------------
 OFFER_EXPIRY_REMINDER_DAYS = env.int("OFFER_EXPIRY_REMINDER_DAYS", default=10)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
-# A delivery claim older than this belongs to a worker that died; another worker takes its messages over.
-NOTIFICATION_STALE_CLAIM_SECONDS = env.int("NOTIFICATION_STALE_CLAIM_SECONDS", default=300)
 
 # --- i18n --------------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -446,8 +522,13 @@ if not DEBUG and SANDBOX_ENABLED:
         "in production: unset SANDBOX_ENABLED and set the SESSIONM_* and BRAZE_* variables (see .env.example)."
     )
 if _missing:
+    # Say which switch made them required: in DEBUG only a sandbox turned off does.
+    _cause = "DJANGO_DEBUG=false" if not DEBUG else "SANDBOX_ENABLED=false (with DJANGO_DEBUG=true)"
+    _remedy = "" if not DEBUG else " Set them to use a real SessionM and Braze, or leave SANDBOX_ENABLED unset."
     raise ImproperlyConfigured(
-        "DJANGO_DEBUG=false and these required variables are not set: "
+        f"{_cause} and these required variables are not set: "
         + ", ".join(dict.fromkeys(_missing))
-        + ". See .env.example for what each one is."
+        + "."
+        + _remedy
+        + " See .env.example for what each one is."
     )

@@ -6,6 +6,7 @@ widened to all databases unless a test names its own.
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 
 
 def pytest_collection_modifyitems(items):
@@ -19,6 +20,15 @@ def pytest_collection_modifyitems(items):
 def _no_sandbox_webhook(settings):
     # The emulated SessionM would POST its offer-issued webhook to a local server; tests that want it turn it on.
     settings.SANDBOX_WEBHOOK_URL = ""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _process_cache():
+    # The suite runs in one process and many tests touch the cache without a database: local memory here. The
+    # shared default (apps.api.cache.DatabaseCache) is tested on its own and across real processes
+    # (tests/api/test_shared_throttles.py).
+    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,13 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from apps.api.schema import UPSTREAM_ERRORS, error_responses
-from apps.api.throttles import CustomerThrottle, LoginThrottle, PasswordResetThrottle, SignupThrottle
+from apps.api.throttles import (
+    CustomerThrottle,
+    LoginThrottle,
+    PasswordResetThrottle,
+    SignupThrottle,
+    login_failure_record,
+)
 
 from .passwords import password_change, password_reset_confirm, password_reset_request
 from .selectors import customer_get_for_user
@@ -79,6 +85,7 @@ class TokenApi(_CredentialsApi):
         data.is_valid(raise_exception=True)
         customer = customer_authenticate(**data.validated_data)
         if customer is None:
+            login_failure_record(account=data.validated_data["email"])
             raise exceptions.AuthenticationFailed(_("The email or password is not correct."))
         return Response(TokenPairSerializer(token_pair_issue(customer=customer)).data)
 

@@ -45,6 +45,11 @@ class Customer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     forgotten_at = models.DateTimeField(null=True, blank=True)
+    # The signup request currently completing this pending customer, and when it claimed it. Only that request
+    # may activate the account; another one for the same email is told the signup is in progress until the
+    # claim is released (the attempt failed) or has lapsed (its process died). See services.customer_signup.
+    signup_attempt = models.CharField(max_length=32, blank=True, default="", editable=False)
+    signup_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["status", "created_at"], name="accounts_customer_status")]

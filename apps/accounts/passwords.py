@@ -15,16 +15,16 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
-from rest_framework.throttling import SimpleRateThrottle
 
 from apps.api.errors import InvalidInput
+from apps.api.ratelimit import rate_limit_hit
+from apps.api.throttles import throttle_rate
 from apps.messaging.services import notification_password_reset_enqueue
 
 from .models import Customer, CustomerStatus
@@ -45,24 +45,13 @@ def _invalid_link() -> InvalidInput:
 # --- Asking for a reset --------------------------------------------------------------------------------------
 
 
-class _AddressRate(SimpleRateThrottle):
-    # Only its rate is used (THROTTLE_PASSWORD_RESET_EMAIL_RATE): the counting is below.
-    scope = "password_reset_email"
-
-
 def _address_allows_another(email: str) -> bool:
-    """At most THROTTLE_PASSWORD_RESET_EMAIL_RATE messages per address, counted in the shared cache (correct
-    across processes: add + incr are atomic in Redis). Keyed by a digest, so the cache holds no address."""
-    rate = _AddressRate()
-    if rate.rate is None:
-        return True
-    key = "password-reset-email:" + hashlib.sha256(email.encode()).hexdigest()
-    cache.add(key, 0, timeout=rate.duration)
-    try:
-        return cache.incr(key) <= rate.num_requests
-    except ValueError:  # expired between add and incr: this is the first of a new window
-        cache.add(key, 1, timeout=rate.duration)
-        return True
+    """At most THROTTLE_PASSWORD_RESET_EMAIL_RATE messages per address, whoever asks, counted in the shared
+    cache like every other limit. Keyed by a digest, so the cache holds no address."""
+    digest = hashlib.sha256(email.encode()).hexdigest()
+    return (
+        rate_limit_hit(scope="password-reset-email", ident=digest, rate=throttle_rate("password_reset_email")) is None
+    )
 
 
 def password_reset_request(*, email: str, base_url: str) -> None:

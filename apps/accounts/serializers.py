@@ -5,6 +5,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.api.fields import InputSerializer, StrictBooleanField
+
 from .validation import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH
 
 
@@ -33,7 +35,7 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField(help_text="Exchange at auth/token/refresh for a new pair; single use.")
 
 
-class SignupInputSerializer(serializers.Serializer):
+class SignupInputSerializer(InputSerializer):
     email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
     password = _PasswordField()
     first_name = serializers.CharField(max_length=NAME_MAX_LENGTH)
@@ -42,7 +44,7 @@ class SignupInputSerializer(serializers.Serializer):
         required=False, allow_null=True, default=None, help_text="At least 13 years ago."
     )
     language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
-    marketing_opt_in = serializers.BooleanField(default=False)
+    marketing_opt_in = StrictBooleanField(default=False)
     time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 
@@ -52,16 +54,16 @@ class SignupOutputSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class TokenInputSerializer(serializers.Serializer):
+class TokenInputSerializer(InputSerializer):
     email = serializers.CharField(max_length=254)
     password = _PasswordField()
 
 
-class RefreshInputSerializer(serializers.Serializer):
+class RefreshInputSerializer(InputSerializer):
     refresh = serializers.CharField()
 
 
-class ProfileUpdateInputSerializer(serializers.Serializer):
+class ProfileUpdateInputSerializer(InputSerializer):
     """Any subset of the profile; fields not sent are left as they are."""
 
     email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, required=False)
@@ -69,7 +71,7 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False, allow_blank=True)
     birth_date = serializers.DateField(required=False)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
-    marketing_opt_in = serializers.BooleanField(required=False)
+    marketing_opt_in = StrictBooleanField(required=False)
     time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
     def validate(self, attrs):
@@ -80,16 +82,16 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
         return attrs
 
 
-class PasswordResetInputSerializer(serializers.Serializer):
+class PasswordResetInputSerializer(InputSerializer):
     email = serializers.CharField(max_length=EMAIL_MAX_LENGTH)
 
 
-class PasswordResetConfirmInputSerializer(serializers.Serializer):
+class PasswordResetConfirmInputSerializer(InputSerializer):
     uid = serializers.CharField(max_length=64, help_text="The `uidb64` part of the link in the reset message.")
     token = serializers.CharField(max_length=128, help_text="The `token` part of the link in the reset message.")
     new_password = _PasswordField()
 
 
-class PasswordChangeInputSerializer(serializers.Serializer):
+class PasswordChangeInputSerializer(InputSerializer):
     current_password = _PasswordField()
     new_password = _PasswordField()

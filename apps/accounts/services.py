@@ -51,6 +51,18 @@ def _email_taken() -> Conflict:
     return Conflict(_("An account with this email address already exists."), code="email_taken")
 
 
+def _signup_in_progress() -> Conflict:
+    return Conflict(
+        _("A signup with this email address is already under way. Please wait a moment and try again."),
+        code="signup_in_progress",
+    )
+
+
+# How long a signup attempt holds its pending customer. Longer than any attempt takes (the upstream budget of one
+# request, see apps/upstream/budget.py, plus hashing); a claim left by a process that died lapses after it.
+SIGNUP_ATTEMPT_LEASE = timedelta(seconds=60)
+
+
 def _sessionm_locale(language: str) -> str:
     return culture_for(language).lower()  # SessionM writes locales as "en-us"
 
@@ -96,9 +108,12 @@ def customer_signup(
 ) -> Customer:
     """Create the customer here and in SessionM, and queue the welcome message.
 
-    The local account is saved first as `pending` (it cannot log in), then the SessionM profile is made. If
-    SessionM fails, LoyaltyUnavailable / LoyaltyTimeout is raised and the pending account stays: the next
-    signup with the same email takes the new password and fields and completes the same customer.
+    The local account is saved first as `pending` (it cannot log in) and claimed by this attempt, then the
+    SessionM profile is made, then the account is activated, only by the attempt that holds the claim. So of
+    concurrent signups with one email exactly one succeeds, and only its password logs in; the others get 409
+    `signup_in_progress` (or `email_taken` once it is done). If SessionM fails, LoyaltyUnavailable /
+    LoyaltyTimeout is raised, the claim is released and the pending account stays: the next signup with the
+    same email takes the new password and fields and completes the same customer.
     """
     checks = ProfileChecks()
     email = checks.email(email)
@@ -110,7 +125,9 @@ def customer_signup(
     checks.password(password, email=email, first_name=first_name, last_name=last_name)
     checks.raise_if_any()
 
+    attempt = uuid.uuid4().hex
     customer, resumed = _pending_customer_save(
+        attempt=attempt,
         email=email,
         # Hashed before the transaction: the hash is slow by design and must not hold a database lock.
         password_hash=make_password(password),
@@ -121,12 +138,21 @@ def customer_signup(
         marketing_opt_in=marketing_opt_in,
         time_zone=time_zone,
     )
-    profile = _sessionm_profile_ensure(customer=customer, resumed=resumed)
-    return _customer_activate(customer=customer, sessionm_user_id=profile.id)
+    try:
+        profile = _sessionm_profile_ensure(customer=customer, resumed=resumed)
+        return _customer_activate(customer=customer, sessionm_user_id=profile.id, attempt=attempt)
+    except BaseException:
+        # Let the next attempt resume at once rather than after the lease.
+        Customer.objects.filter(pk=customer.pk, signup_attempt=attempt).update(
+            signup_attempt="", signup_attempt_at=None
+        )
+        raise
 
 
-def _pending_customer_save(*, email: str, password_hash: str, **fields) -> tuple[Customer, bool]:
-    """Save a new pending customer, or take over the pending one with this email. Returns (customer, resumed)."""
+def _pending_customer_save(*, attempt: str, email: str, password_hash: str, **fields) -> tuple[Customer, bool]:
+    """Save a new pending customer, or take over the pending one with this email when no other attempt holds
+    it, claimed by `attempt`. Returns (customer, resumed)."""
+    now = timezone.now()
     try:
         with transaction.atomic():
             user = User.objects.select_for_update().filter(username=email).first()
@@ -135,19 +161,23 @@ def _pending_customer_save(*, email: str, password_hash: str, **fields) -> tuple
                 customer = Customer(user=user)
                 resumed = False
             else:
-                customer = Customer.objects.filter(user=user).first()
+                customer = Customer.objects.select_for_update().filter(user=user).first()
                 if customer is None or customer.status != CustomerStatus.PENDING:
                     raise _email_taken()
+                if customer.signup_attempt and customer.signup_attempt_at > now - SIGNUP_ATTEMPT_LEASE:
+                    raise _signup_in_progress()
                 resumed = True
             user.password = password_hash
             user.save()
             for name, value in fields.items():
                 setattr(customer, name, value)
             customer.user = user
+            customer.signup_attempt = attempt
+            customer.signup_attempt_at = now
             customer.save()
     except IntegrityError as exc:
-        # Another signup with this email committed between our lookup and our insert.
-        raise _email_taken() from exc
+        # Another signup with this email inserted it between our lookup and our insert, and is running now.
+        raise _signup_in_progress() from exc
     return customer, resumed
 
 
@@ -193,20 +223,26 @@ def _sessionm_profile_ensure(*, customer: Customer, resumed: bool) -> SessionMUs
             raise _invalid_from_sessionm(exc) from exc
 
 
-def _customer_activate(*, customer: Customer, sessionm_user_id: str) -> Customer:
-    """Store the SessionM id, activate, and write the welcome message, all in one transaction."""
+def _customer_activate(*, customer: Customer, sessionm_user_id: str, attempt: str) -> Customer:
+    """Store the SessionM id, activate, and write the welcome message, all in one transaction, if this attempt
+    still holds the pending customer."""
     with transaction.atomic():
+        # Locks in the order every signup takes them (the user, then the customer), or two would deadlock.
+        User.objects.select_for_update().filter(pk=customer.user_id).first()
         customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
-        if customer.status == CustomerStatus.PENDING:
-            customer.sessionm_user_id = sessionm_user_id
-            customer.status = CustomerStatus.ACTIVE
-            customer.save(update_fields=["sessionm_user_id", "status", "updated_at"])
-            customer.user.is_active = True
-            customer.user.save(update_fields=["is_active"])
-            notification_welcome_enqueue(customer=customer)
-        elif customer.sessionm_user_id != sessionm_user_id:
-            # Cannot happen while external ids are unique in SessionM; refuse rather than mix two profiles.
+        if customer.status != CustomerStatus.PENDING:
             raise _email_taken()
+        if customer.signup_attempt != attempt:
+            # Our claim lapsed and another attempt took the account over (with its own password): it finishes.
+            raise _signup_in_progress()
+        customer.sessionm_user_id = sessionm_user_id
+        customer.status = CustomerStatus.ACTIVE
+        customer.signup_attempt = ""
+        customer.signup_attempt_at = None
+        customer.save(update_fields=["sessionm_user_id", "status", "signup_attempt", "signup_attempt_at", "updated_at"])
+        customer.user.is_active = True
+        customer.user.save(update_fields=["is_active"])
+        notification_welcome_enqueue(customer=customer)
     return customer
 
 
@@ -313,6 +349,7 @@ def customer_forget(*, customer: Customer) -> None:
         _sessionm_profile_delete(sessionm_user_id=sessionm_user_id)
         _braze_user_delete(braze_external_id=sessionm_user_id)
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=customer.user_id).first()  # user, then customer, as signup
         customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
         if customer.status == CustomerStatus.FORGOTTEN:
             return

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf
@@ -67,6 +68,11 @@ def upstream_failures_as_api_errors() -> Iterator[None]:
 
 
 def exception_handler(exc, context):
+    # A view that reads request.body (the webhook's signature check) meets Django's own limit.
+    if isinstance(exc, RequestDataTooBig):
+        return Response(envelope("request_too_large", _("The request body is too large.")), status=413)
+    if isinstance(exc, TooManyFieldsSent):
+        return Response(envelope("malformed_request", _("The request body could not be read.")), status=400)
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

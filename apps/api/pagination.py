@@ -12,8 +12,13 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from .fields import QuerySerializer
+
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
+# Upstream lists are read with skip = (page - 1) x page_size: a page number from a fuzzer or a scraper must not
+# become a skip of 10^24 at SessionM. 1,000 pages of 50 is far beyond any customer's history.
+MAX_PAGE = 1000
 
 
 class PagePagination(PageNumberPagination):
@@ -22,10 +27,10 @@ class PagePagination(PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
 
-class PageParamsSerializer(serializers.Serializer):
+class PageParamsSerializer(QuerySerializer):
     """Validates `page`/`page_size` for upstream-backed lists (bad values are a 400, not a silent default)."""
 
-    page = serializers.IntegerField(min_value=1, default=1)
+    page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, default=1)
     page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
 
     @property

@@ -25,7 +25,10 @@ _DESCRIPTIONS = {
     401: "Missing, expired or revoked credentials (`not_authenticated`, `authentication_failed`).",
     403: "Authenticated but not allowed (`permission_denied`).",
     404: "No such resource for this customer (`not_found`).",
-    409: "Conflicts with the current state (e.g. `insufficient_points`, `email_taken`, `idempotency_in_progress`).",
+    409: (
+        "Conflicts with the current state (e.g. `insufficient_points`, `email_taken`, `signup_in_progress`, "
+        "`idempotency_in_progress`)."
+    ),
     422: "Well-formed but cannot be applied (e.g. `idempotency_key_reused` with another body).",
     429: "Too many requests (`throttled`); see Retry-After.",
     502: "The loyalty platform answered something unusable (`loyalty_bad_gateway`).",

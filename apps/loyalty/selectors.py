@@ -14,6 +14,7 @@ from apps.messaging.ledger import wallet_items_sync
 from apps.messaging.selectors import wallet_item_titles
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.types import SessionMUser
+from apps.upstream.budget import budget_remaining
 from apps.upstream.errors import UpstreamError
 
 from .catalogue import catalogue_page
@@ -48,8 +49,10 @@ _WALLET_LOOKUP_MAX_PAGES = 10
 
 
 def home_deadline() -> float:
-    """How long the home screen waits for SessionM, all calls together: one read timeout."""
-    return settings.SESSIONM_TIMEOUT[1]
+    """How long the home screen waits for SessionM, all calls together: one read timeout, and never past the
+    request's upstream budget."""
+    left = budget_remaining()
+    return settings.SESSIONM_TIMEOUT[1] if left is None else min(settings.SESSIONM_TIMEOUT[1], left)
 
 
 @sessionm_errors()

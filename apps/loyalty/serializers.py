@@ -5,6 +5,7 @@ from decimal import Decimal
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
+from apps.api.fields import InputSerializer, QuerySerializer
 from apps.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 from .types import PosPayment, TransactionLine
@@ -30,14 +31,14 @@ def page_of(item: serializers.Serializer, *, name: str, counted: bool = True):
 # --- Inputs ------------------------------------------------------------------------------------------------
 
 
-class ActivityQuerySerializer(serializers.Serializer):
+class ActivityQuerySerializer(QuerySerializer):
     cursor = serializers.CharField(
         required=False, max_length=500, help_text="`next_cursor` of the previous page; omit for the newest events."
     )
     page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
 
 
-class TransactionLineInputSerializer(serializers.Serializer):
+class TransactionLineInputSerializer(InputSerializer):
     sku = serializers.RegexField(rf"^{ID_PATTERN}$", help_text="Menu SKU, e.g. FF-CURLY.")
     quantity = serializers.IntegerField(min_value=1, max_value=999)
     unit_price = serializers.DecimalField(
@@ -45,13 +46,13 @@ class TransactionLineInputSerializer(serializers.Serializer):
     )
 
 
-class PaymentInputSerializer(serializers.Serializer):
+class PaymentInputSerializer(InputSerializer):
     type = serializers.RegexField(r"^[A-Z][A-Z0-9_]{0,29}$", help_text="As the till names it: CASH, CARD, ...")
     # A payment can cover the largest order: 100 lines of 999 at 9,999,999.99.
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
 
 
-class PosTransactionInputSerializer(serializers.Serializer):
+class PosTransactionInputSerializer(InputSerializer):
     request_id = serializers.RegexField(
         r"^[!-~]{1,100}$",
         help_text="The till's id of this purchase (1-100 visible ASCII characters). A repeat with the same "
@@ -80,11 +81,11 @@ class PosTransactionInputSerializer(serializers.Serializer):
         return data
 
 
-class PromoCodeInputSerializer(serializers.Serializer):
+class PromoCodeInputSerializer(InputSerializer):
     code = serializers.RegexField(r"^[A-Za-z0-9_-]{1,64}$", help_text="e.g. TUESDAY20")
 
 
-class EventInputSerializer(serializers.Serializer):
+class EventInputSerializer(InputSerializer):
     event = serializers.RegexField(
         r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", help_text="The behaviour, e.g. survey_completed or app_review."
     )

@@ -3,9 +3,12 @@
 Why it works the way it does:
 - Braze has no idempotency key. A batch is marked sent as soon as its call answers 2xx, before the next
   call, so a worker that dies can at worst re-send the one batch it had in flight, never an earlier one.
-- A claim is a status change (`sending` + claimed_at) made under SKIP LOCKED on PostgreSQL (on SQLite the
-  IMMEDIATE transaction serialises claims), so parallel workers never pick the same rows. A claim older than
-  STALE_CLAIM_AFTER belongs to a worker that died and is claimed again.
+- A claim is a status change (`sending` + claimed_at + the run's claim_token) made under SKIP LOCKED on
+  PostgreSQL (on SQLite the IMMEDIATE transaction serialises claims), so parallel workers never pick the same
+  rows. The claim is a lease of CLAIM_LEASE that the run renews right before each Braze call (one call takes at
+  most BRAZE_TIMEOUT, 12 s), so a claim not renewed for CLAIM_LEASE belongs to a worker that died: it is claimed
+  again, and the run that claims anything first schedules a run for when its lease would lapse, so a batch whose
+  worker died is redelivered about CLAIM_LEASE later. A run only ever writes rows still under its own token.
 - 429: the batch goes back untouched (not counted as an attempt) until Braze's reset time, and nothing more
   is sent to Braze until then. When X-RateLimit-Remaining runs low the pass also stops until the reset.
 - 5xx, timeouts, unreachable Braze: retried with capped, jittered exponential backoff; dead after
@@ -18,6 +21,7 @@ import json
 import logging
 import math
 import random
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -37,9 +41,9 @@ from .models import AttemptOutcome, DeliveryAttempt, Notification, NotificationS
 logger = logging.getLogger(__name__)
 
 CLAIM_SIZE = 500  # rows claimed per round trip (10 Braze calls)
-# Far longer than a claim takes to send (a few 10 s timeouts). Settable so `make cluster` can show a killed
-# worker's claim being taken over within its run.
-STALE_CLAIM_AFTER = timedelta(seconds=settings.NOTIFICATION_STALE_CLAIM_SECONDS)
+# Longer than one Braze call can take (BRAZE_TIMEOUT: 2 s connect + 10 s read), which is all a run does between
+# two renewals; short, so a dead worker's batch waits about this long.
+CLAIM_LEASE = timedelta(seconds=30)
 # Stop and wait for the window's reset when Braze says this few calls are left, leaving room for other senders.
 RATE_LIMIT_RESERVE = 10
 RETRY_BASE = timedelta(seconds=30)
@@ -90,33 +94,52 @@ def retry_delay(attempts: int) -> timedelta:
     return ceiling * random.uniform(0.5, 1.0)
 
 
-def deliver_due(*, now: datetime | None = None) -> DeliveryReport:
+def deliver_due(*, now: datetime | None = None, on_first_claim=None) -> DeliveryReport:
     """Send every notification that is due, until none is left or Braze asks us to wait.
 
     `now` fixes the pass's clock (tests and replays); by default the real time is read as the pass goes.
+    `on_first_claim(lease_ends)` is called once, right after the first claim commits: the task schedules the
+    run that will redeliver the claim if this worker dies holding it.
     """
     clock = (lambda: now) if now is not None else timezone.now
     report = DeliveryReport(paused_until=braze_paused_until(now=clock()))
     if report.paused_until:
         return report
     client = get_braze_client()
+    token = uuid.uuid4().hex
     while not report.paused_until:
-        claimed = _claim(now=clock())
+        claimed = _claim(now=clock(), token=token)
         if not claimed:
             break
+        if on_first_claim is not None:
+            on_first_claim(clock() + CLAIM_LEASE)
+            on_first_claim = None
         claimed = _screen(claimed, now=clock())
         for batch in _batches(claimed):
             if report.paused_until:
                 _defer(batch.notifications, until=report.paused_until)
                 report.deferred += len(batch.notifications)
-            else:
+                continue
+            batch.notifications = _renew(batch.notifications, now=clock())
+            if batch.notifications:
                 _send(client, batch, clock=clock, report=report)
     return report
 
 
-def _claim(*, now: datetime) -> list[Notification]:
+def _renew(notifications: list[Notification], *, now: datetime) -> list[Notification]:
+    """Extend our lease on these rows; returns those still ours (a lapsed lease may have been taken over)."""
+    held = _in_flight(notifications)
+    held.update(claimed_at=now)
+    still_ours = set(held.values_list("pk", flat=True))
+    lost = len(notifications) - len(still_ours)
+    if lost:
+        logger.warning("%s notifications were reclaimed by another run after our lease lapsed; not sending them", lost)
+    return [n for n in notifications if n.pk in still_ours]
+
+
+def _claim(*, now: datetime, token: str) -> list[Notification]:
     due = Q(status=NotificationStatus.PENDING, next_attempt_at__lte=now) | Q(
-        status=NotificationStatus.SENDING, claimed_at__lt=now - STALE_CLAIM_AFTER
+        status=NotificationStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE
     )
     db = router.db_for_write(Notification)
     with transaction.atomic(using=db):
@@ -130,7 +153,7 @@ def _claim(*, now: datetime) -> list[Notification]:
         if reclaimed:
             logger.warning("reclaiming %s notifications left in 'sending' by a stopped worker", reclaimed)
         Notification.objects.using(db).filter(pk__in=ids).update(
-            status=NotificationStatus.SENDING, claimed_at=now, updated_at=now
+            status=NotificationStatus.SENDING, claimed_at=now, claim_token=token, updated_at=now
         )
     return list(Notification.objects.using(db).filter(pk__in=ids).order_by("next_attempt_at", "pk"))
 
@@ -247,8 +270,12 @@ def _record(notifications, outcome, started, finished, *, status=None, dispatch_
 
 
 def _in_flight(notifications: list[Notification]):
-    # Only rows still in our claim: an admin may not touch 'sending' rows, but a reclaim could have.
-    return Notification.objects.filter(pk__in=[n.pk for n in notifications], status=NotificationStatus.SENDING)
+    # Only rows still in our claim: an admin may not touch 'sending' rows, but another run that reclaimed them
+    # after our lease lapsed could have (its token replaced ours).
+    tokens = {n.claim_token for n in notifications}
+    return Notification.objects.filter(
+        pk__in=[n.pk for n in notifications], status=NotificationStatus.SENDING, claim_token__in=tokens
+    )
 
 
 def _mark_sent(notifications, *, dispatch_id: str, started, finished, errors: str) -> None:

@@ -51,7 +51,9 @@ class Notification(models.Model):
     due_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveIntegerField(default=0)  # sends that failed or succeeded; 429s do not count
     next_attempt_at = models.DateTimeField(default=timezone.now)
+    # When the delivery run holding this row last renewed its lease, and which run that is (apps/messaging/delivery.py).
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, default="")
     sent_at = models.DateTimeField(null=True, blank=True)
     dispatch_id = models.CharField(max_length=64, blank=True)
     last_error = models.TextField(blank=True)
@@ -183,3 +185,17 @@ class InboundEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each outbox worker (`manage.py db_worker`) was seen alive, written by the worker itself
+    every few seconds (apps/messaging/heartbeat.py). /readyz reads the newest one."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.worker_id} on {self.hostname} (pid {self.pid})"

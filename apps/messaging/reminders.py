@@ -49,8 +49,9 @@ SHORT_NOTICE_BEFORE = timedelta(hours=24)
 LAST_CALL = timedelta(hours=1)
 # Older than this, the ledger's word that an item is still issued is checked with SessionM before reminding.
 CONFIRM_MAX_AGE = timedelta(hours=24)
-# Time one delivery claim may spend asking SessionM, far below the outbox's STALE_CLAIM_AFTER.
-CONFIRM_BUDGET = timedelta(seconds=60)
+# Time one delivery claim may spend asking SessionM: half the outbox's claim lease (delivery.CLAIM_LEASE, 30 s),
+# so the claim is still ours, and renewed, when its first batch is sent.
+CONFIRM_BUDGET = timedelta(seconds=15)
 # Wallet pages read (of WALLET_PAGE_SIZE offers) when looking for the items to confirm.
 WALLET_PAGE_SIZE = 100
 WALLET_MAX_PAGES = 10

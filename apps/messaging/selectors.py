@@ -1,11 +1,12 @@
 """Reads of the notification outbox."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Min
+from django.db.models import Max, Min
+from django.utils import timezone
 
-from .delivery import STALE_CLAIM_AFTER
-from .models import Notification, NotificationStatus, WalletItem
+from .delivery import CLAIM_LEASE
+from .models import Notification, NotificationStatus, WalletItem, WorkerHeartbeat
 
 
 def notification_next_run_at() -> datetime | None:
@@ -13,7 +14,7 @@ def notification_next_run_at() -> datetime | None:
     claim held by a stopped worker becomes stale. None when nothing is waiting."""
     pending = Notification.objects.filter(status=NotificationStatus.PENDING).aggregate(at=Min("next_attempt_at"))["at"]
     claimed = Notification.objects.filter(status=NotificationStatus.SENDING).aggregate(at=Min("claimed_at"))["at"]
-    moments = [moment for moment in (pending, claimed and claimed + STALE_CLAIM_AFTER) if moment is not None]
+    moments = [moment for moment in (pending, claimed and claimed + CLAIM_LEASE) if moment is not None]
     return min(moments, default=None)
 
 
@@ -32,3 +33,11 @@ def wallet_item_titles(*, customer, user_offer_ids: list[str], culture: str) -> 
         customer=customer, user_offer_id__in=user_offer_ids, culture__iexact=culture
     ).exclude(title="")
     return dict(rows.values_list("user_offer_id", "title"))
+
+
+def worker_heartbeat_age(*, now: datetime | None = None) -> timedelta | None:
+    """How long ago the most recently seen outbox worker wrote its heartbeat; None when none ever has."""
+    seen = WorkerHeartbeat.objects.aggregate(at=Max("seen_at"))["at"]
+    if seen is None:
+        return None
+    return max(timedelta(0), (now or timezone.now()) - seen)

@@ -5,6 +5,8 @@ import json
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from apps.api.fields import QuerySerializer
+
 from .webhooks import OFFER_ISSUED, OFFER_REDEEMED, POINTS_AWARDED, TIER_CHANGED
 
 # --- SessionM webhook -----------------------------------------------------------------------------------------
@@ -106,7 +108,7 @@ class SessionMEventReceiptSerializer(serializers.Serializer):
 # --- Braze Connected Content ----------------------------------------------------------------------------------
 
 
-class BrazeWalletQuerySerializer(serializers.Serializer):
+class BrazeWalletQuerySerializer(QuerySerializer):
     culture = serializers.CharField(
         required=False,
         allow_blank=True,

@@ -20,12 +20,15 @@ logger = logging.getLogger(__name__)
 # A run never re-enqueues itself sooner than this: rows due "now" after a run are held by another worker.
 _MIN_RESCHEDULE = timedelta(seconds=5)
 _SCHEDULED_KEY = "messaging:delivery-run-at:{}"
+_LEASE_MARGIN = timedelta(seconds=1)
 
 
 @task()
 def deliver_notifications() -> dict:
     """One delivery pass, then schedule the next one if work remains for later."""
-    report = deliver_due()
+    # The moment this run claims anything, a run is scheduled for when its lease would lapse: if this worker
+    # dies holding the claim, that run (on any worker) redelivers it.
+    report = deliver_due(on_first_claim=lambda lease_ends: delivery_schedule(at=lease_ends + _LEASE_MARGIN))
     next_at = notification_next_run_at()
     if next_at is not None:
         delivery_schedule(at=max(next_at, timezone.now() + _MIN_RESCHEDULE))

@@ -115,12 +115,25 @@ def _scheduler_gauges(now: datetime) -> Iterable[Metric]:
     )
 
 
-# Gauges read from the database at scrape time. One function per source, each yielding metric families; the
-# worker heartbeat gauge (the heartbeat table is apps/api's, issue 9) is one more entry of this list.
+def _worker_gauges(now: datetime) -> Iterable[Metric]:
+    from apps.messaging.selectors import worker_heartbeat_age
+
+    age = worker_heartbeat_age(now=now)
+    # -1 when no worker ever wrote one: an alert on "> N" must not read a fresh deployment as healthy forever.
+    yield GaugeMetricFamily(
+        "bff_worker_heartbeat_age_seconds",
+        "Seconds since the most recent outbox worker heartbeat (-1: none ever); /readyz fails past "
+        "WORKER_HEARTBEAT_MAX_AGE_SECONDS.",
+        value=age.total_seconds() if age is not None else -1.0,
+    )
+
+
+# Gauges read from the database at scrape time. One function per source, each yielding metric families.
 SCRAPE_TIME_GAUGES: list[Callable[[datetime], Iterable[Metric]]] = [
     _outbox_gauges,
     _task_queue_gauges,
     _scheduler_gauges,
+    _worker_gauges,
 ]
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import requests
 from requests.adapters import HTTPAdapter
 
+from .budget import budget_remaining
 from .errors import UpstreamTimeout, UpstreamUnavailable
 from .inprocess import InProcessAdapter
 from .metrics import upstream_call_observe
@@ -72,22 +73,38 @@ def send(
     """
     attempts = 1 + (retries if safe_to_retry else 0)
     for attempt in range(1, attempts + 1):
+        # Within a request's budget (apps/upstream/budget.py) a try gets at most what is left of it, and there
+        # is no next try unless the pause before it and a useful try still fit.
+        left = budget_remaining()
+        if left is not None and left < _MIN_TRY_SECONDS:
+            raise timed_out(f"{label}: the request's upstream time budget is spent")
+        try_timeout = timeout if left is None else (min(timeout[0], left), min(timeout[1], left))
+        delay = backoff_delay(attempt)
         last = attempt == attempts
         started = time.monotonic()
         try:
-            response = session.request(method, url, timeout=timeout, **kwargs)
+            response = session.request(method, url, timeout=try_timeout, **kwargs)
         except requests.Timeout as exc:
             upstream_call_observe(label, time.monotonic() - started, error="timeout")
-            if last:
-                raise timed_out(f"{label} timed out after {timeout[1]}s") from exc
+            if last or not _time_for_another(delay):
+                raise timed_out(f"{label} timed out after {try_timeout[1]:.1f}s") from exc
         except requests.RequestException as exc:
             upstream_call_observe(label, time.monotonic() - started, error="connection")
-            if last:
+            if last or not _time_for_another(delay):
                 raise unavailable(f"{label} failed: {exc.__class__.__name__}") from exc
         else:
             upstream_call_observe(label, time.monotonic() - started, status=response.status_code)
-            if response.status_code not in RETRYABLE_STATUSES or last:
+            if response.status_code not in RETRYABLE_STATUSES or last or not _time_for_another(delay):
                 return response
         logger.warning("retrying %s (attempt %s of %s)", label, attempt + 1, attempts)
-        sleep(backoff_delay(attempt))
+        sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# A try with less time than this could not get an answer anyway.
+_MIN_TRY_SECONDS = 0.05
+
+
+def _time_for_another(delay: float) -> bool:
+    left = budget_remaining()
+    return left is None or left >= delay + _MIN_TRY_SECONDS

@@ -7,7 +7,7 @@ import requests
 import responses
 
 from apps.messaging import delivery
-from apps.messaging.delivery import RETRY_BASE, RETRY_CAP, STALE_CLAIM_AFTER, deliver_due, retry_delay
+from apps.messaging.delivery import CLAIM_LEASE, RETRY_BASE, RETRY_CAP, deliver_due, retry_delay
 from apps.messaging.models import AttemptOutcome, Notification, NotificationStatus
 from tests.factories import CustomerFactory, NotificationFactory
 
@@ -294,18 +294,39 @@ def test_success_with_non_fatal_errors_counts_as_sent_and_keeps_the_errors(braze
 
 def test_rows_claimed_by_a_worker_that_died_are_reclaimed_once_stale(braze, now):
     NotificationFactory.create_batch(3)
-    claimed = delivery._claim(now=now)  # a worker claims, then dies before calling Braze
+    claimed = delivery._claim(now=now, token="dead-worker")  # a worker claims, then dies before calling Braze
     assert len(claimed) == 3
     accepted(braze)
 
-    fresh = deliver_due(now=now + timedelta(minutes=1))
+    fresh = deliver_due(now=now + CLAIM_LEASE - timedelta(seconds=1))
     assert fresh.calls == 0  # the claim may still be in progress: not stolen
 
-    stale = deliver_due(now=now + STALE_CLAIM_AFTER + timedelta(seconds=1))
+    stale = deliver_due(now=now + CLAIM_LEASE + timedelta(seconds=1))
 
     assert stale.sent == 3
     assert len(braze.calls) == 1
     assert statuses() == {NotificationStatus.SENT: 3}
+
+
+def test_a_run_whose_lease_lapsed_does_not_send_or_mark_rows_another_run_took_over(braze, now):
+    NotificationFactory.create_batch(3)
+    slow = delivery._claim(now=now, token="slow-run")
+    # The slow run stalled past its lease; another run takes the rows over and sends them.
+    accepted(braze)
+    assert deliver_due(now=now + CLAIM_LEASE + timedelta(seconds=1)).sent == 3
+    # The slow run wakes up: its renewal finds nothing still its own, so it sends nothing and marks nothing.
+    assert delivery._renew(slow, now=now + CLAIM_LEASE + timedelta(seconds=2)) == []
+    delivery._retry_later(slow, started=now, finished=now, status=None, error="late")
+    assert len(braze.calls) == 1
+    assert statuses() == {NotificationStatus.SENT: 3}
+
+
+def test_the_first_claim_schedules_the_run_that_would_redeliver_it(braze, now):
+    NotificationFactory.create_batch(2)
+    accepted(braze)
+    scheduled = []
+    deliver_due(now=now, on_first_claim=scheduled.append)
+    assert scheduled == [now + CLAIM_LEASE]
 
 
 def test_a_batch_braze_accepted_before_a_crash_is_not_sent_again(braze, now):
@@ -322,7 +343,7 @@ def test_a_batch_braze_accepted_before_a_crash_is_not_sent_again(braze, now):
     assert statuses() == {NotificationStatus.SENT: 50, NotificationStatus.SENDING: 10}
 
     braze.replace(responses.POST, CAMPAIGN_SEND, json={"dispatch_id": "2" * 32, "message": "success"}, status=201)
-    deliver_due(now=now + STALE_CLAIM_AFTER + timedelta(seconds=1))
+    deliver_due(now=now + CLAIM_LEASE + timedelta(seconds=1))
 
     bodies = sent_bodies(braze)
     assert [len(body["recipients"]) for body in bodies] == [50, 10, 10]  # first batch once; the lost one again

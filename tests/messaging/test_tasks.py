@@ -7,6 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from apps.messaging import tasks as tasks_module
+from apps.messaging.delivery import CLAIM_LEASE
 from apps.messaging.models import NotificationStatus
 from apps.messaging.tasks import deliver_notifications, delivery_schedule
 from tests.factories import NotificationFactory
@@ -16,8 +18,37 @@ from .braze_answers import accepted, refused
 pytestmark = pytest.mark.django_db
 
 
+# Every run that claims something also schedules a run for when its lease would lapse (the redelivery of a dead
+# worker's claim). Pushed far away here so the tests below can tell it from the runs that follow the work.
+LEASE_WATCH_MARGIN = timedelta(days=1000)
+
+
+@pytest.fixture(autouse=True)
+def _recognisable_lease_watch(monkeypatch):
+    monkeypatch.setattr(tasks_module, "_LEASE_MARGIN", LEASE_WATCH_MARGIN)
+
+
+def _is_lease_watch(result) -> bool:
+    run_after = result.task.run_after
+    return run_after is not None and run_after > timezone.now() + LEASE_WATCH_MARGIN / 2
+
+
 def runs(tasks) -> list:
-    return [result for result in tasks.results if result.task.func is deliver_notifications.func]
+    """Runs scheduled for the work left (not the lease watch)."""
+    return [r for r in tasks.results if r.task.func is deliver_notifications.func and not _is_lease_watch(r)]
+
+
+def test_a_run_that_claims_schedules_the_redelivery_of_its_claim_should_it_die(braze, tasks):
+    NotificationFactory()
+    accepted(braze)
+    deliver_notifications.call()
+    [watch] = [r for r in tasks.results if _is_lease_watch(r)]
+    assert watch.task.func is deliver_notifications.func
+
+
+def test_a_run_that_claims_nothing_schedules_no_lease_watch(braze, tasks):
+    deliver_notifications.call()
+    assert tasks.results == []
 
 
 def whole_second_after(moment: datetime) -> datetime:
@@ -68,14 +99,14 @@ def test_nothing_left_schedules_nothing(braze, tasks):
     assert runs(tasks) == []
 
 
-def test_a_stuck_claim_is_scheduled_for_when_it_becomes_stale(braze, tasks):
-    claimed_at = timezone.now() - timedelta(minutes=1)
-    NotificationFactory(status=NotificationStatus.SENDING, claimed_at=claimed_at)
+def test_a_stuck_claim_is_scheduled_for_when_its_lease_lapses(braze, tasks):
+    claimed_at = timezone.now() - timedelta(seconds=10)
+    NotificationFactory(status=NotificationStatus.SENDING, claimed_at=claimed_at, claim_token="another-run")
 
     deliver_notifications.call()
 
     [scheduled] = runs(tasks)
-    assert scheduled.task.run_after == whole_second_after(claimed_at + timedelta(minutes=5))
+    assert scheduled.task.run_after == whole_second_after(claimed_at + CLAIM_LEASE)
 
 
 def test_a_backend_that_cannot_defer_gets_no_future_runs(settings, tasks):

@@ -137,6 +137,7 @@ def test_task_queue_and_scheduler_gauges(client, settings):
     metrics = scrape(client)
     assert metrics[("bff_tasks_ready", ())] == len(enqueued) > 0
     assert metrics[("bff_scheduler_active", ())] == 1
+    assert metrics[("bff_worker_heartbeat_age_seconds", ())] == -1  # no worker has ever been seen
     assert (("job", "deliver_notifications"),) in {
         labels for name, labels in metrics if name == "bff_scheduler_job_next_run_timestamp_seconds"
     }
@@ -174,3 +175,15 @@ def test_several_processes_add_up_in_multiprocess_mode(tmp_path):
     labels = (("route", "campaign_trigger"), ("status", "201"), ("upstream", "braze"))
     assert samples[("bff_upstream_request_duration_seconds_count", labels)] == 2
     assert samples[("bff_metrics_database_up", ())] == 0
+
+
+@pytest.mark.django_db
+def test_worker_heartbeat_gauge_says_how_long_ago_a_worker_was_seen(client):
+    from apps.messaging.models import WorkerHeartbeat
+
+    seen = timezone.now() - timedelta(seconds=90)
+    WorkerHeartbeat.objects.create(worker_id="w-1", hostname="web-1", pid=1, started_at=seen, seen_at=seen)
+
+    age = scrape(client)[("bff_worker_heartbeat_age_seconds", ())]
+
+    assert 90 <= age < 120

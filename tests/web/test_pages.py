@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from apps.accounts.models import Customer, CustomerStatus
 from apps.api.errors import LoyaltyTimeout, LoyaltyUnavailable
-from apps.api.throttles import LoginThrottle, SignupThrottle
+from apps.api.throttles import throttle_rate
 from apps.loyalty.errors import OfferNotRedeemable
 from apps.loyalty.selectors import rewards_store_get, wallet_get
 from apps.sandbox import demo
@@ -227,8 +227,14 @@ def test_login_with_a_wrong_password_says_so_without_naming_the_field(client, cu
     assert "_auth_user_id" not in client.session
 
 
-def test_login_is_throttled_per_ip_at_the_api_rate(client, customer):
-    attempts = LoginThrottle().num_requests
+def test_login_is_throttled_per_ip_at_the_api_rate(client, customer, settings):
+    # Per address here; the per-account lock-out (failures, any address) has its own test below.
+    rest = settings.REST_FRAMEWORK
+    settings.REST_FRAMEWORK = {
+        **rest,
+        "DEFAULT_THROTTLE_RATES": {**rest["DEFAULT_THROTTLE_RATES"], "login_account": "100/hour"},
+    }
+    attempts = throttle_rate("login").limit
     for _ in range(attempts):
         assert client.post(reverse("web:login"), {"email": customer.user.email, "password": "guess"}).status_code == 400
 
@@ -244,8 +250,23 @@ def test_login_is_throttled_per_ip_at_the_api_rate(client, customer):
     assert other_ip.status_code == 302
 
 
+def test_failed_web_logins_lock_the_account_out_from_any_address(client, customer):
+    attempts = throttle_rate("login_account").limit
+    for n in range(attempts):
+        response = client.post(
+            reverse("web:login"), {"email": customer.user.email, "password": "guess"}, REMOTE_ADDR=f"192.0.2.{n}"
+        )
+        assert response.status_code == 400
+
+    response = client.post(
+        reverse("web:login"), {"email": customer.user.email, "password": PASSWORD}, REMOTE_ADDR="198.51.100.7"
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
 def test_signup_is_throttled_per_ip_at_the_api_rate(client):
-    attempts = SignupThrottle().num_requests
+    attempts = throttle_rate("signup").limit
     for _ in range(attempts):
         assert client.post(reverse("web:signup"), {"email": "bad"}).status_code == 400
 

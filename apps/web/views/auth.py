@@ -1,4 +1,5 @@
-"""Sign up, log in and log out with a session (the customer's Django user), throttled per IP like the API."""
+"""Sign up, log in and log out with a session (the customer's Django user), throttled like the API: per address,
+and failed logins per account (apps/api/throttles.py)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.services import customer_authenticate, customer_signup, signup_rule_problems
 from apps.api.errors import Conflict, InvalidInput
-from apps.api.throttles import LoginThrottle, SignupThrottle
+from apps.api.throttles import login_attempt_wait, login_failure_record, signup_attempt_wait
 
 from ..forms import LoginForm, SignupForm, add_service_errors
 from .common import LOYALTY_ERRORS, as_api_error, mark_signed_in, plain_words, safe_next_url
@@ -47,7 +48,7 @@ def signup(request):
         return render(request, "web/signup.html", {"form": SignupForm(initial={"language": get_language()})})
 
     form = SignupForm(request.POST)
-    wait = throttled(request, SignupThrottle)
+    wait = signup_attempt_wait(request)
     if wait:
         return render_throttled(request, "web/signup.html", {"form": form}, wait)
     status = 200
@@ -98,7 +99,7 @@ def login(request):
         return render(request, "web/login.html", {**context, "form": LoginForm()})
 
     form = LoginForm(request.POST)
-    wait = throttled(request, LoginThrottle)
+    wait = login_attempt_wait(request, account=request.POST.get("email"))
     if wait:
         return render_throttled(request, "web/login.html", {**context, "form": form}, wait)
     if form.is_valid():
@@ -107,6 +108,7 @@ def login(request):
             auth_login(request, customer.user)
             mark_signed_in(request)
             return redirect(context["next"] or settings.LOGIN_REDIRECT_URL)
+        login_failure_record(account=form.cleaned_data["email"])
         form.add_error(None, _("That email and password don't match an account. Please check them and try again."))
     return render(request, "web/login.html", {**context, "form": form}, status=400)
 

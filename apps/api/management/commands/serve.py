@@ -2,6 +2,11 @@
 
 `make run` ends here. One command so that a developer gets the whole product, and so that stopping it
 (Ctrl-C) stops both: a worker left running in the background would keep sending messages nobody watches.
+
+A worker that dies is started again, after a pause that doubles with each quick death (1 s up to 60 s, reset
+once a worker has run for a minute): the web keeps serving, and the new worker redelivers what the dead one
+held once its lease lapses. If the web server itself exits, everything stops (gunicorn already restarts its own
+workers; its master exiting means it cannot serve).
 """
 
 import os
@@ -12,6 +17,10 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+WORKER_RESTART_MIN = 1.0  # seconds
+WORKER_RESTART_MAX = 60.0
+WORKER_STABLE_AFTER = 60.0  # a worker that ran this long resets the pause
 
 
 class Command(BaseCommand):
@@ -100,17 +109,31 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         exit_code = 0
+        worker_started = time.monotonic()
+        restart_at = None
+        pause = WORKER_RESTART_MIN
         try:
             while not stopping:
-                for name, child in children.items():
-                    if child.poll() is not None:
-                        self.stderr.write(
-                            f"The {name} process exited with code {child.returncode}; stopping. "
-                            "Its output above says why."
-                        )
-                        exit_code = child.returncode or 1
-                        stopping = True
-                        break
+                web, worker = children["web"], children["worker"]
+                if web.poll() is not None:
+                    self.stderr.write(
+                        f"The web process exited with code {web.returncode}; stopping. Its output above says why."
+                    )
+                    exit_code = web.returncode or 1
+                    break
+                now = time.monotonic()
+                if restart_at is None and worker.poll() is not None:
+                    if now - worker_started >= WORKER_STABLE_AFTER:
+                        pause = WORKER_RESTART_MIN
+                    self.stderr.write(
+                        f"The worker exited with code {worker.returncode}; starting it again in {pause:.0f} s. "
+                        "Its output above says why."
+                    )
+                    restart_at = now + pause
+                    pause = min(WORKER_RESTART_MAX, pause * 2)
+                if restart_at is not None and now >= restart_at:
+                    children["worker"] = subprocess.Popen(commands["worker"])  # noqa: S603
+                    worker_started, restart_at = now, None
                 time.sleep(0.5)
         finally:
             for child in children.values():

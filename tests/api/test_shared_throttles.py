@@ -1,0 +1,179 @@
+"""One throttle for the whole deployment: two real server processes on the `make run` defaults (SQLite and the
+database cache, no extra service) count the same login attempts; the admin's login is throttled too."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(base: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}: {process.stdout.read().decode()[-2000:]}")
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise AssertionError(f"{base} did not come up")
+
+
+@pytest.fixture(scope="module")
+def two_servers(tmp_path_factory):
+    """Two gunicorn processes (one worker each) sharing one SQLite database and its cache table."""
+    data = tmp_path_factory.mktemp("two-servers")
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{data / 'db.sqlite3'}",
+        "SANDBOX_DATABASE_URL": f"sqlite:///{data / 'sandbox.sqlite3'}",
+        "SANDBOX_WEBHOOK_URL": "",
+        "NUM_PROXIES": "1",
+        "THROTTLE_LOGIN_RATE": "10/min",
+        "THROTTLE_LOGIN_ACCOUNT_RATE": "3/hour",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    }
+    env.pop("CACHE_URL", None)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    servers, bases = [], []
+    try:
+        for _ in range(2):
+            port = _free_port()
+            command = [sys.executable, "-m", "gunicorn", "loyalty_bff.wsgi", "--bind", f"127.0.0.1:{port}"]
+            command += ["--workers", "1", "--threads", "4"]
+            servers.append(
+                subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+            )
+            bases.append(f"http://127.0.0.1:{port}")
+        for base, server in zip(bases, servers, strict=True):
+            _wait_until_up(base, server)
+        yield bases
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+def _login(base: str, email: str, address: str) -> int:
+    response = requests.post(
+        f"{base}/api/v1/auth/token",
+        json={"email": email, "password": "Wrong-Password-9"},
+        headers={"X-Forwarded-For": address},
+        timeout=30,
+    )
+    assert response.headers["Content-Type"].startswith("application/json")
+    return response.status_code
+
+
+def test_one_address_gets_10_attempts_a_minute_across_two_processes(two_servers):
+    # 24 attempts at once, split over both processes, each with another account: only the address is limited.
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(
+            pool.map(lambda n: _login(two_servers[n % 2], f"guess{n}@example.com", "203.0.113.1"), range(24))
+        )
+    assert statuses.count(401) == 10
+    assert statuses.count(429) == 14
+
+
+def test_one_account_is_locked_out_across_processes_and_addresses(two_servers):
+    statuses = [_login(two_servers[n % 2], "victim@example.com", f"198.51.100.{n}") for n in range(6)]
+    assert statuses == [401, 401, 401, 429, 429, 429]
+
+
+def test_forwarded_for_is_trusted_only_as_far_as_num_proxies(two_servers):
+    # NUM_PROXIES=1: the entry our proxy appended (the last) is the client; whatever the client wrote before it
+    # is not, so varying it does not give more attempts.
+    statuses = [_login(two_servers[n % 2], f"spoof{n}@example.com", f"10.0.0.{n}, 192.0.2.55") for n in range(12)]
+    assert statuses.count(401) == 10
+
+
+@pytest.mark.django_db
+def test_the_admin_login_is_throttled_per_account(client, settings):
+    rest = settings.REST_FRAMEWORK
+    settings.REST_FRAMEWORK = {
+        **rest,
+        "DEFAULT_THROTTLE_RATES": {**rest["DEFAULT_THROTTLE_RATES"], "login": "100/min", "login_account": "3/hour"},
+    }
+    get_user_model().objects.create_superuser("boss", "boss@example.com", "Staff-Password-42")
+    for n in range(3):
+        response = client.post(
+            "/admin/login/", {"username": "boss", "password": f"guess-{n}"}, REMOTE_ADDR=f"192.0.2.{n}"
+        )
+        assert response.status_code == 200  # the form again, with its error
+
+    response = client.post(
+        "/admin/login/", {"username": "boss", "password": "Staff-Password-42"}, REMOTE_ADDR="198.51.100.9"
+    )
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_the_admin_login_is_throttled_per_address(client):
+    statuses = [client.post("/admin/login/", {"username": f"user{n}", "password": "x"}).status_code for n in range(12)]
+    assert statuses.count(200) == 10 and statuses[-1] == 429
+
+
+@pytest.mark.django_db
+def test_the_admin_login_still_logs_staff_in(client):
+    get_user_model().objects.create_superuser("boss", "boss@example.com", "Staff-Password-42")
+    response = client.post("/admin/login/?next=/admin/", {"username": "boss", "password": "Staff-Password-42"})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"]
+
+
+def test_the_database_cache_counts_atomically(tmp_path):
+    """Many threads of two processes incrementing one key lose no hit (the `make run` default cache)."""
+    env = {**os.environ, "DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    env["SANDBOX_DATABASE_URL"] = f"sqlite:///{tmp_path / 'sandbox.sqlite3'}"
+    env.pop("CACHE_URL", None)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    script = (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from django.core.cache import cache\n"
+        "from django.db import connections\n"
+        "cache.add('hits', 0, 600)\n"
+        "def hit(_):\n"
+        "    try:\n"
+        "        cache.incr('hits')\n"
+        "    finally:\n"
+        "        connections.close_all()\n"
+        "with ThreadPoolExecutor(4) as pool:\n"
+        "    list(pool.map(hit, range(50)))\n"
+    )
+    processes = [
+        subprocess.Popen([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env)  # noqa: S603
+        for _ in range(2)
+    ]
+    assert [p.wait(timeout=120) for p in processes] == [0, 0]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", "from django.core.cache import cache; print(cache.get('hits'))"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "100"
