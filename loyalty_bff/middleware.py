@@ -1,8 +1,7 @@
 """The browser's middleware, skipped on the machine-facing paths (app API, partner integrations, health).
 
-Sessions, the language negotiation, Django's auth user, messages, clickjacking headers and static files are
-for pages. The app API authenticates with a bearer token and speaks English, partners sign their calls, and
-each of these layers cost the API's every request a little (bench/screens.py). Each class here is the Django
+Sessions, the language negotiation, Django's auth user, messages and static files are for pages. The app
+API authenticates with a bearer token and speaks English, partners sign their calls, and each of these layers cost the API's every request a little (bench/screens.py). Each class here is the Django
 (or WhiteNoise) middleware it subclasses, so the system checks that look for them still find them; on the
 machine paths it only passes the request on.
 """
@@ -11,7 +10,6 @@ from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from whitenoise.middleware import WhiteNoiseMiddleware
@@ -60,8 +58,4 @@ class PageCustomerLanguageMiddleware(_PagesOnly, CustomerLanguageMiddleware):
 
 
 class PageMessageMiddleware(_PagesOnly, MessageMiddleware):
-    pass
-
-
-class PageXFrameOptionsMiddleware(_PagesOnly, XFrameOptionsMiddleware):
     pass

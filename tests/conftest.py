@@ -37,3 +37,14 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def rates(settings):
+    """rates(login="3/min"): set throttle rates for this test (apps/api/throttles.py reads them from settings)."""
+
+    def set_rates(**changes):
+        rest = settings.REST_FRAMEWORK
+        settings.REST_FRAMEWORK = {**rest, "DEFAULT_THROTTLE_RATES": {**rest["DEFAULT_THROTTLE_RATES"], **changes}}
+
+    return set_rates

@@ -9,34 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_settings import PRODUCTION_ENV as SETTINGS_PRODUCTION_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 
+# The settings test's production environment, with secrets strong enough for `check --deploy` (W009).
 PRODUCTION_ENV = {
-    "DJANGO_DEBUG": "false",
+    **SETTINGS_PRODUCTION_ENV,
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-    "DJANGO_ALLOWED_HOSTS": "loyalty.fancyfries.example",
     "DATABASE_URL": "postgres://loyalty:secret@127.0.0.1:9/loyalty",
     "CACHE_URL": "redis://127.0.0.1:9/0",
-    "SESSIONM_CORE_URL": "https://api-fancyfries.ent-sessionm.com",
-    "SESSIONM_CONNECT_URL": "https://domains-fancyfries.ent-sessionm.com",
-    "SESSIONM_POS_URL": "https://cloudpos-fancyfries.ent-sessionm.com",
-    "SESSIONM_API_KEY": "k",
-    "SESSIONM_API_SECRET": "s",
-    "SESSIONM_CONNECT_KEY": "k",
-    "SESSIONM_CONNECT_SECRET": "s",
-    "SESSIONM_RETAILER_ID": "5f0c1c7e-6a1d-4a55-9d0e-fa1c0ffee001",
-    "SESSIONM_POS_KEY": "k",
-    "SESSIONM_POS_SECRET": "s",
-    "SESSIONM_POS_STORE_ID": "FF-1",
-    "SESSIONM_POS_CLIENT_ID": "bff",
     "SESSIONM_WEBHOOK_SECRET": secrets.token_urlsafe(32),
-    "BRAZE_REST_URL": "https://rest.iad-01.braze.com",
-    "BRAZE_API_KEY": "k",
-    "BRAZE_WELCOME_CAMPAIGN_ID": "c1",
-    "BRAZE_OFFER_ISSUED_CAMPAIGN_ID": "c2",
-    "BRAZE_OFFER_EXPIRING_CAMPAIGN_ID": "c3",
-    "BRAZE_CONNECTED_CONTENT_USERNAME": "braze",
     "BRAZE_CONNECTED_CONTENT_PASSWORD": secrets.token_urlsafe(24),
+    "POS_CLIENT_KEY_SECRET": secrets.token_urlsafe(32),
 }
 
 

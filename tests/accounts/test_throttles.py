@@ -8,17 +8,6 @@ from .helpers import as_customer, signup_body
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def rates(settings):
-    """rates(login="3/min"): set throttle rates for this test."""
-
-    def set_rates(**changes):
-        rest = settings.REST_FRAMEWORK
-        settings.REST_FRAMEWORK = {**rest, "DEFAULT_THROTTLE_RATES": {**rest["DEFAULT_THROTTLE_RATES"], **changes}}
-
-    return set_rates
-
-
 def assert_throttled(response):
     assert response.status_code == 429
     error = response.json()["error"]

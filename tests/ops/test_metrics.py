@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
-from rest_framework.throttling import SimpleRateThrottle
 
 from apps.messaging.models import NotificationStatus
 from apps.upstream.errors import UpstreamTimeout, UpstreamUnavailable
@@ -72,8 +71,8 @@ def test_request_latency_by_route_name_and_status(client):
 
 
 @pytest.mark.django_db
-def test_throttled_requests_are_counted_by_route(client, monkeypatch):
-    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "login", "1/min")
+def test_throttled_requests_are_counted_by_route(client, rates):
+    rates(login="1/min")
     before = sample("bff_http_throttled_requests_total", route="api:token")
     attempt = {"email": "nobody@example.com", "password": "Wrong-Password-9"}
     answers = [client.post(reverse("api:token"), attempt, content_type="application/json") for _ in range(3)]
