@@ -1,8 +1,9 @@
 """The browser's middleware, skipped on the machine-facing paths (app API, partner integrations, health).
 
 Sessions, the language negotiation, Django's auth user, messages and static files are for pages. The app
-API authenticates with a bearer token and speaks English, partners sign their calls, and each of these layers cost the API's every request a little (bench/screens.py). Each class here is the Django
-(or WhiteNoise) middleware it subclasses, so the system checks that look for them still find them; on the
+API authenticates with a bearer token and speaks English, partners sign their calls, and each of these
+layers cost the API's every request a little (bench/screens.py). Each class here is the Django (or
+WhiteNoise) middleware it subclasses, so the system checks that look for them still find them; on the
 machine paths it only passes the request on.
 """
 
