@@ -278,6 +278,8 @@ def bff_env(*, pg: str, redis_url: str, sandbox: str, webhook_url: str) -> dict:
     return {
         **base_env(),
         "DJANGO_DEBUG": "false",
+        # Plain HTTP on loopback: no TLS terminates in front of these instances, so no redirect to HTTPS.
+        "SECURE_SSL_REDIRECT": "false",
         "SANDBOX_ENABLED": "false",
         "DJANGO_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",

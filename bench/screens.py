@@ -171,6 +171,8 @@ class Servers:
             **base,
             **CREDENTIALS,
             "DJANGO_DEBUG": "false",
+            # Plain HTTP on loopback: no TLS terminates in front of these instances, so no redirect to HTTPS.
+            "SECURE_SSL_REDIRECT": "false",
             "SANDBOX_ENABLED": "false",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
             "POS_CLIENT_KEY_SECRET": secrets.token_urlsafe(32),
