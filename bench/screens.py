@@ -145,6 +145,7 @@ class Servers:
         self.bff_url = f"http://127.0.0.1:{free_port()}"
         self.bare_url = f"http://127.0.0.1:{free_port()}"
         self.children: dict[str, subprocess.Popen] = {}
+        self.redis_port = free_port()
         # Nothing of the caller's configuration leaks in: each process gets exactly what is set here.
         ours = (
             "DJANGO_",
@@ -178,7 +179,8 @@ class Servers:
             "POS_CLIENT_KEY_SECRET": secrets.token_urlsafe(32),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bff.sqlite3'}",
-            "CACHE_URL": "locmemcache://bench",
+            # Production's shared cache (throttles, the API's auth snapshot versions): a loopback Redis.
+            "CACHE_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "LOG_LEVEL": "WARNING",
             "JWT_ACCESS_MINUTES": "120",
             "GUNICORN_WORKER_CLASS": worker_class,
@@ -199,6 +201,22 @@ class Servers:
 
     def start(self) -> None:
         python = sys.executable
+        redis_server = shutil.which("redis-server")
+        if redis_server is None:
+            raise SystemExit("bench/screens.py runs the BFF as production does, on Redis: apt-get install redis-server")
+        redis = [
+            redis_server,
+            "--port",
+            str(self.redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        self._spawn("redis", [*redis, "--dir", str(self.workdir)], dict(os.environ))
+        self._wait_until_listening("redis", self.redis_port)
         port = self.sandbox_url.rsplit(":", 1)[1]
         self._spawn("sandbox", [python, "manage.py", "run_sandbox", "--port", port], self.sandbox_env)
         self._wait_until_up("sandbox", f"{self.sandbox_url}/_sandbox/stats")
@@ -258,6 +276,15 @@ class Servers:
             time.sleep(0.2)
         log = (self.workdir / f"{name}.log").read_text(errors="replace")[-3000:]
         raise SystemExit(f"The {name} did not start. Its output:\n{log}")
+
+    def _wait_until_listening(self, name: str, port: int, *, seconds: float = 20.0) -> None:
+        ends = time.monotonic() + seconds
+        while time.monotonic() < ends and self.children[name].poll() is None:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    return
+            time.sleep(0.1)
+        raise SystemExit(f"The {name} did not start: see {self.workdir / (name + '.log')}")
 
     def stop(self) -> None:
         for name in list(self.children):
