@@ -219,6 +219,9 @@ def bff_env(*, pg: str, redis_url: str, sandbox: str, webhook_url: str) -> dict:
         "DATABASE_URL": f"{pg}/loyalty",
         "CACHE_URL": redis_url,
         "NUM_PROXIES": "1",
+        # This nginx listens on plain HTTP on loopback (no certificate; production's ends TLS, see
+        # deploy/nginx/loyalty-bff.conf), and the checks below also call the instances directly: no HTTPS redirect.
+        "SECURE_SSL_REDIRECT": "false",
         "METRICS_TOKEN": METRICS_TOKEN,
         "LOG_FORMAT": "json",
         "SESSIONM_CORE_URL": f"{sandbox}/sessionm/core",
