@@ -50,6 +50,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 sys.path.insert(0, str(ROOT))
 
+from bench.processes import Proc, clean_env, free_port, spawn, wait_for  # noqa: E402
+
 MODES = {
     # CI: a few customers, 45 s of load, the kill after 20 s.
     "short": {"customers": 6, "duration": 45.0, "kill_at": 20.0, "drain": 75.0},
@@ -72,43 +74,6 @@ TILL_KEY_ID = "cluster-till"
 TILL_STORE = "FF-CLUSTER"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check, *, what: str, timeout: float = 60.0, process: "Proc | None" = None) -> None:
-    ends = time.monotonic() + timeout
-    while time.monotonic() < ends:
-        if process is not None and process.popen.poll() is not None:
-            raise SystemExit(f"{what}: the process exited ({process.popen.returncode}).\n{process.tail()}")
-        try:
-            if check():
-                return
-        except (requests.RequestException, OSError):
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{what} did not come up in {timeout:.0f} s.\n{process.tail() if process else ''}")
-
-
-@dataclass
-class Proc:
-    name: str
-    popen: subprocess.Popen
-    log: Path
-
-    def tail(self, chars: int = 3000) -> str:
-        return f"--- {self.name} ({self.log}) ---\n" + self.log.read_text(errors="replace")[-chars:]
-
-    def signal(self, signum: int) -> None:
-        if self.popen.poll() is None:
-            try:
-                os.killpg(self.popen.pid, signum)  # the whole group: gunicorn's master and its workers
-            except ProcessLookupError:
-                pass
-
-
 @dataclass
 class Cluster:
     """Everything started, in order, so that `stop()` can stop it in reverse."""
@@ -118,20 +83,8 @@ class Cluster:
     cleanups: list = field(default_factory=list)
     ports: dict = field(default_factory=dict)
 
-    def spawn(self, name: str, argv: list[str], *, env: dict, shell: bool = False) -> Proc:
-        log = self.workdir / f"{name}.log"
-        handle = open(log, "ab")  # noqa: SIM115 - closed with the process
-        popen = subprocess.Popen(  # noqa: S603 - our own commands
-            argv,
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            shell=shell,  # noqa: S604 - a Procfile line is a shell command line
-        )
-        handle.close()
-        proc = Proc(name, popen, log)
+    def spawn(self, name: str, argv: list[str] | str, *, env: dict, shell: bool = False) -> Proc:
+        proc = spawn(name, argv, workdir=self.workdir, env=env, shell=shell)
         self.procs.append(proc)
         return proc
 
@@ -249,25 +202,7 @@ def procfile() -> dict[str, str]:
 
 
 def base_env() -> dict:
-    ours = (
-        "DJANGO_",
-        "SESSIONM_",
-        "BRAZE_",
-        "SANDBOX_",
-        "DATABASE_",
-        "CACHE_URL",
-        "TASKS_",
-        "PROMETHEUS_",
-        "THROTTLE_",
-        "LOG_",
-        "METRICS_",
-        "NOTIFICATION_",
-        "SCHEDULER_",
-        "GUNICORN_",
-        "WEB_CONCURRENCY",
-        "PORT",
-    )
-    env = {key: value for key, value in os.environ.items() if not key.startswith(ours)}
+    env = clean_env()
     # The Procfile says `python` and `gunicorn`: this interpreter's.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
@@ -278,14 +213,15 @@ def bff_env(*, pg: str, redis_url: str, sandbox: str, webhook_url: str) -> dict:
     return {
         **base_env(),
         "DJANGO_DEBUG": "false",
-        # Plain HTTP on loopback: no TLS terminates in front of these instances, so no redirect to HTTPS.
-        "SECURE_SSL_REDIRECT": "false",
         "SANDBOX_ENABLED": "false",
         "DJANGO_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": f"{pg}/loyalty",
         "CACHE_URL": redis_url,
         "NUM_PROXIES": "1",
+        # This nginx listens on plain HTTP on loopback (no certificate; production's ends TLS, see
+        # deploy/nginx/loyalty-bff.conf), and the checks below also call the instances directly: no HTTPS redirect.
+        "SECURE_SSL_REDIRECT": "false",
         "METRICS_TOKEN": METRICS_TOKEN,
         "LOG_FORMAT": "json",
         "SESSIONM_CORE_URL": f"{sandbox}/sessionm/core",

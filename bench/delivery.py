@@ -19,9 +19,6 @@ the sandbox and deletes its files on the way out.
 import argparse
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,6 +33,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.processes import OUR_PREFIXES, Proc, answers, clean_env, free_port, spawn, wait_for  # noqa: E402
+
 TARGET_CALLS = 205
 BRAZE_TRACK_BATCH = 75  # objects per /users/track call
 RUN_DEADLINE = timedelta(minutes=10)
@@ -43,16 +42,9 @@ BURST_FAULTS = {"upstream": "braze", "error_rate": 0.3, "rate_limit_rate": 0.2}
 BENCH_RETRY_BASE = timedelta(seconds=2)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def configure(workdir: Path, sandbox_url: str) -> dict:
     """Environment of the sandbox server, and this process's own (set before Django starts)."""
-    ours = ("DJANGO_", "SESSIONM_", "BRAZE_", "SANDBOX_", "DATABASE_", "CACHE_URL", "TASKS_")
-    base = {key: value for key, value in os.environ.items() if not key.startswith(ours)}
+    base = clean_env()
     shared = {
         "DJANGO_DEBUG": "true",
         "SANDBOX_ENABLED": "true",
@@ -61,7 +53,7 @@ def configure(workdir: Path, sandbox_url: str) -> dict:
         "LOG_LEVEL": "WARNING",
     }
     sandbox_env = {**base, **shared, "DATABASE_URL": f"sqlite:///{workdir / 'sandbox-default.sqlite3'}"}
-    for key in [key for key in os.environ if key.startswith(ours)]:
+    for key in [key for key in os.environ if key.startswith(OUR_PREFIXES)]:
         del os.environ[key]
     os.environ.update(
         {
@@ -81,38 +73,17 @@ def configure(workdir: Path, sandbox_url: str) -> dict:
 class Sandbox:
     def __init__(self, *, workdir: Path, url: str, env: dict):
         self.workdir, self.url, self.env = workdir, url, env
-        self.process: subprocess.Popen | None = None
+        self.process: Proc | None = None
 
     def start(self) -> None:
         port = self.url.rsplit(":", 1)[1]
-        log = open(self.workdir / "sandbox.log", "wb")  # noqa: SIM115 - closed with the process
-        self.process = subprocess.Popen(  # noqa: S603 - our own manage.py
-            [sys.executable, "manage.py", "run_sandbox", "--port", port],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        ends = time.monotonic() + 30
-        while time.monotonic() < ends and self.process.poll() is None:
-            try:
-                if requests.get(f"{self.url}/_sandbox/stats", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        output = (self.workdir / "sandbox.log").read_text(errors="replace")[-3000:]
-        raise SystemExit(f"The sandbox did not start. Its output:\n{output}")
+        command = [sys.executable, "manage.py", "run_sandbox", "--port", port]
+        self.process = spawn("sandbox", command, workdir=self.workdir, env=self.env)
+        wait_for(answers(f"{self.url}/_sandbox/stats"), what="the sandbox", timeout=30, process=self.process)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        if self.process:
+            self.process.stop(seconds=10)
 
     def trigger_calls(self) -> int:
         return requests.get(f"{self.url}/_sandbox/stats", timeout=5).json()["by_route"].get("campaign_trigger", 0)

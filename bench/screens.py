@@ -26,7 +26,6 @@ import base64
 import os
 import secrets
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -48,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 from apps.sessionm.client import SessionMClient  # noqa: E402 - plain Python: needs no Django settings
 from apps.upstream.session import build_session  # noqa: E402
 from bench.loadgen import load  # noqa: E402
+from bench.processes import Proc, answers, clean_env, free_port, spawn, wait_for  # noqa: E402
 
 # The targets (issue 14), judged on the medians of the repeats.
 OVERHEAD_P50_MS = 1.0  # BFF minus the same call made directly, c=1, SessionM at 0 ms
@@ -82,12 +82,6 @@ TIMELINE_VIEW = "END_USER_MEMBER_STATEMENT"
 CULTURE = "en-US"
 PAGE = 20  # the screens' default page size
 HOME_WALLET_ITEMS = 3  # apps.loyalty.selectors.HOME_WALLET_ITEMS
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def gunicorn_concurrency(worker_class: str) -> list[str]:
@@ -144,21 +138,10 @@ class Servers:
         self.sandbox_url = f"http://127.0.0.1:{free_port()}"
         self.bff_url = f"http://127.0.0.1:{free_port()}"
         self.bare_url = f"http://127.0.0.1:{free_port()}"
-        self.children: dict[str, subprocess.Popen] = {}
+        self.children: dict[str, Proc] = {}
         self.redis_port = free_port()
         # Nothing of the caller's configuration leaks in: each process gets exactly what is set here.
-        ours = (
-            "DJANGO_",
-            "SESSIONM_",
-            "BRAZE_",
-            "SANDBOX_",
-            "DATABASE_",
-            "CACHE_URL",
-            "THROTTLE_",
-            "GUNICORN_",
-            "WEB_",
-        )
-        base = {key: value for key, value in os.environ.items() if not key.startswith(ours)}
+        base = clean_env()
         self.sandbox_env = {
             **base,
             **CREDENTIALS,
@@ -245,46 +228,23 @@ class Servers:
         return url
 
     def stop_one(self, name: str) -> None:
-        child = self.children.pop(name)
-        if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
+        self.children.pop(name).stop()
 
     def worker_pids(self, name: str) -> list[int]:
-        return children_of(self.children[name].pid)
+        return children_of(self.children[name].popen.pid)
 
     def _spawn(self, name: str, command: list[str], env: dict) -> None:
-        log = open(self.workdir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        self.children[name] = subprocess.Popen(  # noqa: S603
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        self.children[name] = spawn(name, command, workdir=self.workdir, env=env)
 
-    def _wait_until_up(self, name: str, url: str, *, seconds: float = 60.0) -> None:
-        ends = time.monotonic() + seconds
-        while time.monotonic() < ends:
-            if self.children[name].poll() is not None:
-                break
-            try:
-                if requests.get(url, timeout=1).ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        log = (self.workdir / f"{name}.log").read_text(errors="replace")[-3000:]
-        raise SystemExit(f"The {name} did not start. Its output:\n{log}")
+    def _wait_until_up(self, name: str, url: str) -> None:
+        wait_for(answers(url), what=f"the {name}", process=self.children[name])
 
-    def _wait_until_listening(self, name: str, port: int, *, seconds: float = 20.0) -> None:
-        ends = time.monotonic() + seconds
-        while time.monotonic() < ends and self.children[name].poll() is None:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    return
-            time.sleep(0.1)
-        raise SystemExit(f"The {name} did not start: see {self.workdir / (name + '.log')}")
+    def _wait_until_listening(self, name: str, port: int) -> None:
+        def listening() -> bool:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+
+        wait_for(listening, what=f"the {name}", timeout=20, process=self.children[name])
 
     def stop(self) -> None:
         for name in list(self.children):
@@ -756,7 +716,7 @@ def latency_cap(servers, bench, token, worker_class, repeats, load_seconds, repo
     shown = worker_class or "its default worker class"
     print(f"\n== Latency cap: `manage.py serve` ({shown}), GET /api/v1/{CAP_SCREEN}")
     fast, slow = [], []
-    serve_pid, sandbox_pid = servers.children["serve"].pid, servers.children["sandbox"].pid
+    serve_pid, sandbox_pid = servers.children["serve"].popen.pid, servers.children["sandbox"].popen.pid
 
     def run(latency_ms: int, concurrency: int):
         bench.latency(latency_ms)

@@ -1,17 +1,14 @@
 """Production settings pass Django's deployment checklist with no warning, and the browser security headers are
 on every page."""
 
-import os
 import secrets
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tests.processes import ROOT, clean_env
 from tests.test_settings import PRODUCTION_ENV as SETTINGS_PRODUCTION_ENV
-
-ROOT = Path(__file__).resolve().parents[1]
 
 # The settings test's production environment, with secrets strong enough for `check --deploy` (W009).
 PRODUCTION_ENV = {
@@ -26,11 +23,8 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args, env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SANDBOX_", "SESSIONM_", "BRAZE_"))}
-    clean.pop("DATABASE_URL", None)
-    clean.pop("CACHE_URL", None)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean_env(), **env}, capture_output=True, text=True
     )
 
 

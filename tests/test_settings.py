@@ -1,11 +1,9 @@
 """Production start-up refuses sandbox defaults and missing secrets, naming every missing variable."""
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import ROOT, clean_env
 
 PRODUCTION_ENV = {
     "DJANGO_DEBUG": "false",
@@ -39,14 +37,11 @@ PRODUCTION_ENV = {
 
 
 def load_settings(env: dict) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SESSIONM_", "BRAZE_", "SANDBOX_"))}
-    base.pop("DATABASE_URL", None)
-    base.pop("CACHE_URL", None)
     code = "import django; django.setup(); from django.conf import settings; print(settings.BRAZE_MESSAGES)"
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={**base, "DJANGO_SETTINGS_MODULE": "loyalty_bff.settings", **env},
+        env={**clean_env(), "DJANGO_SETTINGS_MODULE": "loyalty_bff.settings", **env},
         capture_output=True,
         text=True,
         timeout=60,

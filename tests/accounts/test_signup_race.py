@@ -6,11 +6,7 @@ concurrent writers at all, so there the callers race against a real gunicorn ser
 `make run` starts it) on a SQLite file, which is what `make run` uses.
 """
 
-import os
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,13 +14,12 @@ from django.db import connection, connections
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tests.api.test_shared_throttles import _free_port, _wait_until_up
+from tests.processes import free_port, gunicorn, migrated_env, serving
 
 from .helpers import signup_body
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parents[2]
 CALLERS = 8
 ROUNDS = 6
 
@@ -47,43 +42,17 @@ def _server(tmp_path_factory, django_db_blocker):
     if vendor == "postgresql":
         yield None
         return
-    data = tmp_path_factory.mktemp("signup-race")
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "true",
-        "DATABASE_URL": f"sqlite:///{data / 'db.sqlite3'}",
-        "SANDBOX_DATABASE_URL": f"sqlite:///{data / 'sandbox.sqlite3'}",
-        "SANDBOX_WEBHOOK_URL": "",
-        "THROTTLE_SIGNUP_RATE": "1000/min",
-        "THROTTLE_LOGIN_RATE": "1000/min",
+    env = migrated_env(
+        tmp_path_factory.mktemp("signup-race"),
+        THROTTLE_SIGNUP_RATE="1000/min",
+        THROTTLE_LOGIN_RATE="1000/min",
         # The race is about one account, not about time: on a loaded machine a signup must not hit its budget.
-        "UPSTREAM_REQUEST_BUDGET_SECONDS": "60",
-        "SESSIONM_READ_TIMEOUT": "60",
-    }
-    env.pop("CACHE_URL", None)
-    for database in ("default", "sandbox"):
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--database", database, "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "loyalty_bff.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "2", "--threads", "4"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        UPSTREAM_REQUEST_BUDGET_SECONDS="60",
+        SESSIONM_READ_TIMEOUT="60",
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, server)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    port = free_port()
+    with serving(gunicorn(port, workers=2, threads=4), port, env):
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
-import os
 import subprocess
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -14,8 +12,7 @@ from django.utils import timezone
 from apps.api import health
 from apps.messaging.heartbeat import worker_heartbeat_beat
 from apps.messaging.selectors import worker_heartbeat_age
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import ROOT, migrated_env, sqlite_env
 
 
 @pytest.fixture
@@ -137,10 +134,7 @@ def test_unknown_path_under_the_api_is_a_json_404_in_the_real_urlconf(client):
 
 
 def test_a_real_db_worker_writes_its_heartbeat(tmp_path):
-    env = {**os.environ, "DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    env["SANDBOX_DATABASE_URL"] = f"sqlite:///{tmp_path / 'sandbox.sqlite3'}"
-    env.pop("CACHE_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    env = migrated_env(tmp_path)
     read = (
         "from apps.messaging.models import WorkerHeartbeat as H; "
         "print('beats', ','.join(f'{h.worker_id}:{h.pid}' for h in H.objects.all()))"
@@ -164,9 +158,7 @@ def test_a_real_db_worker_writes_its_heartbeat(tmp_path):
 
 
 def test_readyz_on_a_database_never_migrated(tmp_path):
-    env = {**os.environ, "DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    env["SANDBOX_DATABASE_URL"] = f"sqlite:///{tmp_path / 'sandbox.sqlite3'}"
-    env.pop("CACHE_URL", None)
+    env = sqlite_env(tmp_path)
     script = (
         "from django.test import Client; import json; r = Client(HTTP_HOST='localhost').get('/readyz'); "
         "print('READYZ', r.status_code, json.dumps(r.json()['checks']))"

@@ -2,53 +2,21 @@
 redis-server (Debian's) on a free loopback port; skipped where it is not installed."""
 
 import shutil
-import subprocess
-import time
 
 import pytest
 from django.core.cache import caches
 from django.urls import reverse
 
 from apps.api.ratelimit import Rate, rate_limit_hit
-
-from .test_shared_throttles import _free_port
+from tests.processes import redis_server
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path_factory.mktemp("redis")),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                import redis
-
-                redis.Redis(port=port).ping()
-                break
-            except Exception:  # noqa: BLE001 - not up yet
-                time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,78 +1,35 @@
 """One throttle for the whole deployment: two real server processes on the `make run` defaults (SQLite and the
 database cache, no extra service) count the same login attempts; the admin's login is throttled too."""
 
-import os
-import socket
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from contextlib import ExitStack
 
 import pytest
 import requests
 from django.contrib.auth import get_user_model
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_up(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}: {process.stdout.read().decode()[-2000:]}")
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise AssertionError(f"{base} did not come up")
+from tests.processes import ROOT, free_port, gunicorn, migrated_env, serving
 
 
 @pytest.fixture(scope="module")
 def two_servers(tmp_path_factory):
     """Two gunicorn processes (one worker each) sharing one SQLite database and its cache table."""
-    data = tmp_path_factory.mktemp("two-servers")
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "true",
-        "DATABASE_URL": f"sqlite:///{data / 'db.sqlite3'}",
-        "SANDBOX_DATABASE_URL": f"sqlite:///{data / 'sandbox.sqlite3'}",
-        "SANDBOX_WEBHOOK_URL": "",
-        "NUM_PROXIES": "1",
-        "THROTTLE_LOGIN_RATE": "10/min",
-        "THROTTLE_LOGIN_ACCOUNT_RATE": "3/hour",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-    }
-    env.pop("CACHE_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    servers, bases = [], []
-    try:
+    env = migrated_env(
+        tmp_path_factory.mktemp("two-servers"),
+        NUM_PROXIES="1",
+        THROTTLE_LOGIN_RATE="10/min",
+        THROTTLE_LOGIN_ACCOUNT_RATE="3/hour",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+    )
+    bases = []
+    with ExitStack() as servers:
         for _ in range(2):
-            port = _free_port()
-            command = [sys.executable, "-m", "gunicorn", "loyalty_bff.wsgi", "--bind", f"127.0.0.1:{port}"]
-            command += ["--workers", "1", "--threads", "4"]
-            servers.append(
-                subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
-            )
+            port = free_port()
+            servers.enter_context(serving(gunicorn(port, workers=1, threads=4), port, env))
             bases.append(f"http://127.0.0.1:{port}")
-        for base, server in zip(bases, servers, strict=True):
-            _wait_until_up(base, server)
         yield bases
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
 
 
 def _login(base: str, email: str, address: str) -> int:
@@ -146,10 +103,7 @@ def test_the_admin_login_still_logs_staff_in(client):
 
 def test_the_database_cache_counts_atomically(tmp_path):
     """Many threads of two processes incrementing one key lose no hit (the `make run` default cache)."""
-    env = {**os.environ, "DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    env["SANDBOX_DATABASE_URL"] = f"sqlite:///{tmp_path / 'sandbox.sqlite3'}"
-    env.pop("CACHE_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    env = migrated_env(tmp_path)
     script = (
         "from concurrent.futures import ThreadPoolExecutor\n"
         "from django.core.cache import cache\n"

@@ -13,9 +13,8 @@ import pytest
 import requests
 
 from apps.messaging.delivery import CLAIM_LEASE
-from tests.api.test_shared_throttles import _free_port, _wait_until_up
+from tests.processes import free_port, manage, migrated_env, serving
 
-ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 80  # two Braze calls (50 + 30)
 
 CREATE = f"""
@@ -65,52 +64,23 @@ def _worker_pid(serve_pid: int) -> int | None:
 
 @pytest.fixture
 def env(tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "true",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "SANDBOX_DATABASE_URL": f"sqlite:///{tmp_path / 'sandbox.sqlite3'}",
-        "SANDBOX_WEBHOOK_URL": "",
-    }
-    env.pop("CACHE_URL", None)
-    for database in ("default", "sandbox"):
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--database", database, "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
-    return env
-
-
-def _manage(env, *args) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    return result.stdout
+    return migrated_env(tmp_path)
 
 
 def _state(env) -> tuple[int, int, int, int]:
-    line = next(line for line in _manage(env, "shell", "-c", STATE).splitlines() if line.startswith("STATE"))
+    line = next(line for line in manage(env, "shell", "-c", STATE).splitlines() if line.startswith("STATE"))
     sent, sending, recipients, most = (int(value) for value in line.split()[1:])
     return sent, sending, recipients, most
 
 
 def test_a_killed_worker_is_restarted_and_its_batch_redelivered_within_the_lease(env):
     # Every Braze call takes 3 s, so the worker is killed while its first call is in flight (nothing recorded).
-    _manage(env, "sandbox_faults", "--upstream", "braze", "--latency-ms", "3000")
-    port = _free_port()
-    serve = subprocess.Popen(  # noqa: S603
-        [sys.executable, "manage.py", "serve", "--port", str(port), "--workers", "1"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    manage(env, "sandbox_faults", "--upstream", "braze", "--latency-ms", "3000")
+    port = free_port()
+    command = [sys.executable, "manage.py", "serve", "--port", str(port), "--workers", "1"]
     base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, serve)
-        _manage(env, "shell", "-c", CREATE)
+    with serving(command, port, env, stop_seconds=20, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as serve:
+        manage(env, "shell", "-c", CREATE)
 
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -122,7 +92,7 @@ def test_a_killed_worker_is_restarted_and_its_batch_redelivered_within_the_lease
         first_worker = _worker_pid(serve.pid)
         os.kill(first_worker, signal.SIGKILL)
         killed_at = time.monotonic()
-        _manage(env, "sandbox_faults", "--clear")
+        manage(env, "sandbox_faults", "--clear")
 
         # The web keeps serving, and serve starts another worker.
         assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
@@ -142,10 +112,3 @@ def test_a_killed_worker_is_restarted_and_its_batch_redelivered_within_the_lease
         # Not before the lease lapsed (the dead worker's claim is respected), and soon after it.
         assert CLAIM_LEASE.total_seconds() - 5 <= redelivered_after <= CLAIM_LEASE.total_seconds() + 15
         assert serve.poll() is None
-    finally:
-        serve.send_signal(signal.SIGTERM)
-        try:
-            serve.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            serve.wait()
