@@ -40,9 +40,13 @@ test: install-dev
 	  echo "note: /usr/bin/chromium is missing; browser tests will be skipped (sudo apt-get install chromium)"
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Style, the import layers drawn in ARCHITECTURE.md (pyproject.toml [tool.importlinter]) and types
+# (pyproject.toml [tool.mypy]). CI (.ci/run) runs it before `make test`.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # BENCH_ARGS=--quick for a first look (about 3 minutes instead of 8).
 bench-screens: install-dev

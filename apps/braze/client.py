@@ -75,7 +75,7 @@ class BrazeClient:
         *,
         campaign_id: str,
         recipients: list[Recipient],
-        trigger_properties: dict | None = None,
+        trigger_properties: dict[str, Any] | None = None,
         send_id: str | None = None,
     ) -> TriggerResult:
         """Send an API-triggered campaign to up to 50 recipients. Never retried here (see _SAFE_TO_RETRY)."""
@@ -94,7 +94,7 @@ class BrazeClient:
         *,
         canvas_id: str,
         recipients: list[Recipient],
-        canvas_entry_properties: dict | None = None,
+        canvas_entry_properties: dict[str, Any] | None = None,
         send_id: str | None = None,
     ) -> TriggerResult:
         """Enter up to 50 recipients into an API-triggered Canvas. Never retried here."""
@@ -109,7 +109,7 @@ class BrazeClient:
         )
 
     def trigger(
-        self, *, target: Mapping[str, str], recipients: list[Recipient], properties: dict | None = None
+        self, *, target: Mapping[str, str], recipients: list[Recipient], properties: dict[str, Any] | None = None
     ) -> TriggerResult:
         """Send to a configured target: an entry of settings.BRAZE_MESSAGES, {"type": "campaign"|"canvas", "id"}."""
         kind = target.get("type")
@@ -128,9 +128,9 @@ class BrazeClient:
     def track_users(
         self,
         *,
-        attributes: Iterable[dict] = (),
-        events: Iterable[dict] = (),
-        purchases: Iterable[dict] = (),
+        attributes: Iterable[dict[str, Any]] = (),
+        events: Iterable[dict[str, Any]] = (),
+        purchases: Iterable[dict[str, Any]] = (),
     ) -> TrackResult:
         """Record attributes, events and purchases (at most 75 objects in all three lists together). Never
         retried: Braze does not deduplicate events, so a repeat after a lost answer would count them twice."""
@@ -184,7 +184,7 @@ class BrazeClient:
         target_id: str,
         properties_key: str,
         recipients: list[Recipient],
-        properties: dict | None,
+        properties: dict[str, Any] | None,
         send_id: str | None,
     ) -> TriggerResult:
         if not isinstance(target_id, str) or not target_id:
@@ -335,7 +335,7 @@ def _recipient_wire(recipient: Recipient, properties_key: str) -> dict[str, Any]
     return wire
 
 
-def _check_properties_size(name: str, properties: dict) -> None:
+def _check_properties_size(name: str, properties: dict[str, Any]) -> None:
     if not isinstance(properties, dict):
         raise TypeError(f"{name} must be a dict")
     size = len(json.dumps(properties, separators=(",", ":"), default=_json_default).encode("utf-8"))
@@ -343,7 +343,7 @@ def _check_properties_size(name: str, properties: dict) -> None:
         raise ValueError(f"{name} are {size} bytes; Braze takes at most {MAX_TRIGGER_PROPERTIES_BYTES}")
 
 
-def _check_track_objects(name: str, objects: list) -> None:
+def _check_track_objects(name: str, objects: list[Any]) -> None:
     if len(objects) > MAX_TRACK_OBJECTS:
         raise ValueError(f"Braze takes at most {MAX_TRACK_OBJECTS} {name} per users/track call, got {len(objects)}")
     required = {"events": _EVENT_REQUIRED, "purchases": _PURCHASE_REQUIRED}.get(name, ())
@@ -362,7 +362,7 @@ def _check_track_objects(name: str, objects: list) -> None:
             raise ValueError(f"{name}[{index}] is missing {', '.join(missing)}")
 
 
-def _errors(data: dict[str, Any]) -> list:
+def _errors(data: dict[str, Any]) -> list[Any]:
     errors = data.get("errors")
     if errors is None:
         return []

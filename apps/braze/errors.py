@@ -7,6 +7,7 @@ an exception (and through it, a log).
 """
 
 from datetime import datetime
+from typing import Any
 
 from apps.upstream.errors import UpstreamBadResponse, UpstreamError, UpstreamTimeout, UpstreamUnavailable
 
@@ -24,7 +25,7 @@ class BrazeError(UpstreamError):
         *,
         status_code: int | None = None,
         code: str | None = None,
-        details: dict | None = None,
+        details: dict[str, Any] | None = None,
         rate_limit: RateLimit | None = None,
     ):
         super().__init__(message, status_code=status_code, code=code, details=details)
@@ -42,7 +43,7 @@ class BrazeTimeout(BrazeError, UpstreamTimeout):
 class BrazeRateLimited(BrazeError):
     """Braze answered 429. Nothing was processed; wait until `reset_at` before calling again."""
 
-    def __init__(self, message: str = "", *, reset_at: datetime, **kwargs):
+    def __init__(self, message: str = "", *, reset_at: datetime, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.reset_at = reset_at
 

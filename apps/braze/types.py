@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ class Recipient:
     """
 
     external_user_id: str
-    trigger_properties: dict = field(default_factory=dict)
-    attributes: dict = field(default_factory=dict)
+    trigger_properties: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
     send_to_existing_only: bool = True
 
 
@@ -53,7 +54,7 @@ class TriggerResult:
     """Braze accepted the send. `errors` are Braze's non-fatal problems (the rest was processed)."""
 
     dispatch_id: str
-    errors: list
+    errors: list[Any]
     rate_limit: RateLimit | None
     # Braze answered 202 {"message":"queued"} (maintenance): it has the call and will process it later. A
     # success all the same: sending again would send twice (https://braze.com/docs/api/errors).
@@ -65,7 +66,7 @@ class TrackResult:
     attributes_processed: int
     events_processed: int
     purchases_processed: int
-    errors: list
+    errors: list[Any]
     rate_limit: RateLimit | None
     queued: bool = False  # see TriggerResult.queued; the *_processed counts are then 0
 
@@ -73,5 +74,5 @@ class TrackResult:
 @dataclass(frozen=True)
 class DeleteResult:
     deleted: int
-    invalid_user_ids: list  # ids Braze knew no profile for: nothing to delete, not an error
+    invalid_user_ids: list[Any]  # ids Braze knew no profile for: nothing to delete, not an error
     queued: bool = False

@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 import requests
@@ -170,7 +170,7 @@ class SessionMClient:
         dob: date | None = None,
         locale: str | None = None,
         opted_in: bool = True,
-        user_profile: dict | None = None,
+        user_profile: dict[str, Any] | None = None,
     ) -> SessionMUser:
         optional = {
             "first_name": first_name,
@@ -239,7 +239,8 @@ class SessionMClient:
         if user_id is not None:
             self._call("tags_add", path_params={"user_id": user_id}, json=body)
         else:
-            self._call("tags_add_external", path_params={"external_id": external_id}, json=body)
+            # Exactly one of the two was given (checked above), so this one is a str.
+            self._call("tags_add_external", path_params={"external_id": cast(str, external_id)}, json=body)
 
     def get_tags(self, user_id: str) -> list[Tag]:
         data = self._call("tags_get", path_params={"user_id": user_id})
@@ -286,7 +287,7 @@ class SessionMClient:
         if max_events < 1:
             raise ValueError("max_events must be at least 1")
         events: list[TimelineEvent] = []
-        seen: set[tuple] = set()
+        seen: set[tuple[Any, ...]] = set()
         cursor = since
         count = min(page_size, max_events, MAX_TIMELINE_COUNT)
         while len(events) < max_events:
@@ -440,7 +441,7 @@ class SessionMClient:
     # --- Cloud POS -----------------------------------------------------------------------------------------
 
     def send_transaction(
-        self, *, request_id: str, transaction: dict, culture: str | None = None, store_id: str | None = None
+        self, *, request_id: str, transaction: dict[str, Any], culture: str | None = None, store_id: str | None = None
     ) -> TransactionReceipt:
         """Record a purchase. `request_id` is SessionM's idempotency key: sending the same one again returns
         the first answer and changes nothing, so the call is retried safely. While the first call with this
@@ -526,13 +527,13 @@ def _elapsed_ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def _list(value: Any) -> list:
+def _list(value: Any) -> list[Any]:
     if not isinstance(value, list):
         raise TypeError(f"expected a list, got {type(value).__name__}")
     return value
 
 
-def _dict(value: Any) -> dict:
+def _dict(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TypeError(f"expected an object, got {type(value).__name__}")
     return value

@@ -96,7 +96,7 @@ def _envelope_error(errors: Any, *, status: int, label: str) -> e.SessionMError:
     )
 
 
-def _field_errors(errors: dict) -> dict[str, str]:
+def _field_errors(errors: dict[str, Any]) -> dict[str, str]:
     """{field: message} from Core's `errors.user` or POS's `errors.details`; list values are joined."""
     raw = errors.get("user") if isinstance(errors.get("user"), dict) else errors.get("details")
     if not isinstance(raw, dict):

@@ -6,6 +6,8 @@ SessionM's own message can echo personal data (an email address), so it is kept 
 never put in the text that reaches logs.
 """
 
+from typing import Any
+
 from apps.upstream.errors import UpstreamBadResponse, UpstreamError, UpstreamTimeout, UpstreamUnavailable
 
 # --- Error codes --------------------------------------------------------------------------------------------
@@ -50,7 +52,7 @@ class SessionMError(UpstreamError):
         *,
         status_code: int | None = None,
         code: str | None = None,
-        details: dict | None = None,
+        details: dict[str, Any] | None = None,
         upstream_message: str = "",
     ):
         super().__init__(message, status_code=status_code, code=code, details=details)

@@ -88,7 +88,7 @@ class SessionMUser:
     opted_in: bool
     available_points: int
     created_at: datetime | None
-    user_profile: dict = field(default_factory=dict)  # only when fetched with user_profile
+    user_profile: dict[str, Any] = field(default_factory=dict)  # only when fetched with user_profile
     tier: str | None = None
     tier_points: int | None = None
     next_tier_points: int | None = None
@@ -153,10 +153,10 @@ class TimelineEvent:
     offer_id: str | None
     user_offer_id: str | None
     amount: Decimal | None
-    payload: dict = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def identity(self) -> tuple:
+    def identity(self) -> tuple[Any, ...]:
         """What tells two events apart without an id: type, time and content."""
         return (
             self.event_stream_event_type_id,
@@ -254,7 +254,7 @@ class Campaign:
     header: str | None  # template.message.header
     description: str | None  # template.message.description
     image_url: str | None  # template.message.image_url
-    custom_payload: dict = field(default_factory=dict)
+    custom_payload: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_wire(cls, data: Any) -> "Campaign":
@@ -471,7 +471,7 @@ class Purchase:
         )
 
 
-def _purchased_user_offer_id(data: dict) -> str | None:
+def _purchased_user_offer_id(data: dict[str, Any]) -> str | None:
     candidates = [data.get("user_offer_id")]
     for key, inner in (("user_offer", "id"), ("user_offers", "id"), ("status_list", "user_offer_id")):
         value = data.get(key)

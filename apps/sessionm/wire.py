@@ -84,7 +84,7 @@ def day(value: Any) -> date | None:
     return date.fromisoformat(value.strip()[:10])
 
 
-def mapping(value: Any) -> dict:
+def mapping(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -92,7 +92,7 @@ def mapping(value: Any) -> dict:
     return value
 
 
-def items(value: Any) -> list:
+def items(value: Any) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):

@@ -1,13 +1,22 @@
 """Errors every vendor client raises for transport-level failures. Vendor packages subclass these so the API
 layer can map any upstream failure to 502/503/504 without knowing which vendor it was."""
 
+from typing import Any
+
 
 class UpstreamError(Exception):
     """An upstream call failed. `upstream` names the vendor ("sessionm", "braze")."""
 
     upstream: str = "upstream"
 
-    def __init__(self, message: str = "", *, status_code: int | None = None, code: str | None = None, details=None):
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status_code: int | None = None,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message or self.__class__.__doc__)
         self.status_code = status_code
         self.code = code

@@ -1,11 +1,12 @@
 """Builds the shared upstream session from settings (the only Django-aware module of apps.upstream)."""
 
+import requests
 from django.conf import settings
 
 from .session import build_session
 
 
-def upstream_session(*, pool_maxsize: int = 32):
+def upstream_session(*, pool_maxsize: int = 32) -> requests.Session:
     """A pooled session; when the sandbox runs in-process, its URLs are served without a socket."""
     inprocess = settings.SANDBOX_ENABLED and settings.SANDBOX_URL == settings.SANDBOX_INPROCESS_URL
     return build_session(

@@ -7,11 +7,14 @@ reported as `requests.ReadTimeout`, as a real socket would.
 
 import sys
 import time
+from collections.abc import Callable, Iterable
 from io import BytesIO
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import requests
 from django.utils.module_loading import import_string
+from requests import PreparedRequest
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
@@ -19,22 +22,36 @@ from requests.utils import get_encoding_from_headers
 # The read timeout is passed to the app so an emulated hang lasts just as long as the caller would wait.
 READ_TIMEOUT_ENVIRON_KEY = "upstream.read_timeout"
 
+# PEP 3333: the WSGI callable and the start_response it is given.
+StartResponse = Callable[..., object]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
 
 class InProcessAdapter(BaseAdapter):
-    def __init__(self, app_path: str):
+    def __init__(self, app_path: str) -> None:
         super().__init__()
         self._app_path = app_path
-        self._app = None
+        self._app: WSGIApp | None = None
 
-    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-        if self._app is None:
-            self._app = import_string(self._app_path)
+    def send(
+        self,
+        request: PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float | None, float | None] | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: dict[str, str] | None = None,
+    ) -> requests.Response:
+        app = self._app
+        if app is None:
+            app = self._app = import_string(self._app_path)
         read_timeout = timeout[1] if isinstance(timeout, tuple) else timeout
         url = urlsplit(request.url)
-        body = request.body or b""
+        # The clients send JSON or form bodies, which requests prepares as bytes or str (never a stream).
+        body = cast(bytes | str, request.body or b"")
         if isinstance(body, str):
             body = body.encode("utf-8")
-        environ = {
+        environ: dict[str, Any] = {
             "REQUEST_METHOD": request.method,
             "SCRIPT_NAME": "",
             "PATH_INFO": unquote(url.path),
@@ -60,14 +77,14 @@ class InProcessAdapter(BaseAdapter):
             else:
                 environ[f"HTTP_{key}"] = value
 
-        captured = {}
+        captured: dict[str, Any] = {}
 
-        def start_response(status, headers, exc_info=None):
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
             captured["status"] = status
             captured["headers"] = headers
 
         started = time.monotonic()
-        chunks = self._app(environ, start_response)
+        chunks = app(environ, start_response)
         try:
             content = b"".join(chunks)
         finally:
@@ -83,9 +100,9 @@ class InProcessAdapter(BaseAdapter):
         response.headers = CaseInsensitiveDict(captured["headers"])
         response.encoding = get_encoding_from_headers(response.headers)
         response._content = content
-        response.url = request.url
+        response.url = cast(str, request.url)  # a prepared request always has its URL
         response.request = request
         return response
 
-    def close(self):
+    def close(self) -> None:
         pass

@@ -6,6 +6,7 @@ import random
 import time
 import urllib.request
 from collections.abc import Callable
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -21,7 +22,9 @@ logger = logging.getLogger(__name__)
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 
 
-def build_session(*, pool_maxsize: int = 32, inprocess_base: str | None = None, inprocess_app: str | None = None):
+def build_session(
+    *, pool_maxsize: int = 32, inprocess_base: str | None = None, inprocess_app: str | None = None
+) -> requests.Session:
     """A session with a connection pool per host and no hidden retries (retries are decided per call).
 
     `inprocess_base`/`inprocess_app`: URLs under that base are served by the WSGI app at that import path,
@@ -61,7 +64,7 @@ def send(
     retries: int,
     safe_to_retry: bool,
     sleep: Callable[[float], None] = time.sleep,
-    **kwargs,
+    **kwargs: Any,
 ) -> requests.Response:
     """Send one request; retry transport failures and 5xx only when `safe_to_retry`.
 
