@@ -507,6 +507,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's default config gives its "django" logger a console handler (DEBUG only) and mail to ADMINS;
+        # with ours on the root every django.request warning printed twice. Its records go to the root only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         # Request lines of the dev server are noise next to our own request-id'd logs.
         "django.server": {"level": "WARNING"},
     },

@@ -4,6 +4,8 @@ secrets never reach a log line."""
 import io
 import json
 import logging
+import subprocess
+import sys
 
 import pytest
 from django.test import Client
@@ -11,6 +13,7 @@ from django.urls import reverse
 
 from apps.api.middleware import RequestIdLogFilter
 from apps.ops.logging import JsonLogFormatter, RedactSecretsFilter
+from tests.processes import ROOT, migrated_env, sqlite_env
 
 
 @pytest.fixture
@@ -62,3 +65,28 @@ def test_configured_secrets_are_redacted_from_messages_and_tracebacks(settings, 
     assert "live-core-key-7f3a9c" not in text
     assert "metrics-token-0123456789" not in text
     assert text.count("[redacted]") == 2
+
+
+def test_a_django_request_warning_is_printed_once_in_debug(tmp_path):
+    """Django's own console handler (DEBUG) used to print every django.request line a second time."""
+    env = sqlite_env(tmp_path, LOG_FORMAT="json")
+    script = "import logging; logging.getLogger('django.request').warning('Not Found: /nope-7c1e')"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if "nope-7c1e" in line]
+    assert len(lines) == 1, lines
+    assert json.loads(lines[0])["logger"] == "django.request"
+
+
+def test_every_line_the_scheduler_prints_is_a_json_log_line(tmp_path):
+    env = migrated_env(tmp_path, LOG_FORMAT="json")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "scheduler", "--once"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    entries = [json.loads(line) for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    messages = [entry["message"] for entry in entries]
+    assert any("started" in message for message in messages), messages
+    assert any(message.startswith("scheduler enqueued ") for message in messages), messages
+    assert any("stopped" in message for message in messages), messages

@@ -343,3 +343,24 @@ def test_every_page_passes_axe_at_both_widths_and_is_photographed_in_four_langua
 
     assert violations == []
     assert visitor.problems == tab.problems == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_menu_item_is_on_screen_on_a_phone(tabs, language):
+    """Six menu items in the longest language at 360 px: all visible at once, none scrolled off to the side,
+    each at least 44 px tall to tap."""
+    customer = signup(language=language)
+    tab = tabs()
+    log_in(tab, customer.user.email)
+    tab.goto("/points/")
+
+    menu = tab.page.locator("nav.site-nav")
+    assert menu.locator("ul").evaluate("ul => ul.scrollWidth <= ul.clientWidth")
+    links = menu.get_by_role("link")
+    assert links.count() == 6
+    for index in range(6):
+        box = links.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], links.nth(index).inner_text()
+        assert box["height"] >= 44, links.nth(index).inner_text()
+    tab.page.screenshot(path=tab.screenshots / f"menu-{language}-360.png")
+    assert tab.problems == []

@@ -1,6 +1,7 @@
 """The scheduler process: enqueues the periodic jobs (apps/ops/scheduler.py) on time. Run one or two per
 deployment (a standby takes over when the active one's lease lapses); never needs cron."""
 
+import logging
 import os
 import signal
 import socket
@@ -12,6 +13,10 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from apps.ops.scheduler import scheduled_jobs_sync, scheduler_lease_release, scheduler_tick
+
+# Everything the scheduler says goes through logging, so that with LOG_FORMAT=json every line it prints is one
+# JSON object a log shipper can read (scheduler_tick logs each job it enqueues).
+logger = logging.getLogger("apps.ops.scheduler")
 
 
 class Command(BaseCommand):
@@ -27,11 +32,10 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         scheduled_jobs_sync(now=timezone.now())
-        self.stdout.write(f"scheduler {holder} started")
+        logger.info("scheduler %s started (tick %ss)", holder, tick)
         try:
             while not stop.is_set():
-                for name in scheduler_tick(holder=holder):
-                    self.stdout.write(f"enqueued {name}")
+                scheduler_tick(holder=holder)
                 if once:
                     break
                 # The connection lives across ticks; drop it if it went bad (database restart, failover).
@@ -39,4 +43,4 @@ class Command(BaseCommand):
                 stop.wait(tick)
         finally:
             scheduler_lease_release(holder=holder, now=timezone.now())
-            self.stdout.write(f"scheduler {holder} stopped")
+            logger.info("scheduler %s stopped", holder)
