@@ -213,7 +213,7 @@ def _serve_upstream(upstream: str, method: str, path: str, environ: dict, inproc
     body = _read_body(environ)
     try:
         parsed = json.loads(body) if body.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a body nested deeper than Python's stack
         return vendor_error(upstream, 400, "argument_error", "The request body is not valid JSON")
 
     if upstream == "sessionm-connect" and not _retailer_matches(parsed):
@@ -423,7 +423,7 @@ def _put_faults(body: bytes) -> SandboxResponse:
     given are switched off."""
     try:
         data = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return SandboxResponse(400, {"error": "the body is not valid JSON"})
     if not isinstance(data, dict):
         return SandboxResponse(400, {"error": "the body must be a JSON object"})

@@ -295,8 +295,9 @@ def test_pos_refuses_wrong_credentials(recorded):
         (POS_SEND, pos_auth, lambda body: body["status"] == "ERROR"),
     ],
 )
-def test_malformed_json_is_400_in_the_vendor_shape(recorded, path, auth, shape):
-    answer = call("POST", path, body=b'{"not json', headers=auth())
+@pytest.mark.parametrize("body", [b'{"not json', b"[" * 100_000 + b"]" * 100_000], ids=["cut", "deeply-nested"])
+def test_malformed_json_is_400_in_the_vendor_shape(recorded, path, auth, shape, body):
+    answer = call("POST", path, body=body, headers=auth())
 
     assert answer.status == 400
     assert shape(answer.body)
