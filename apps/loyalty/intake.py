@@ -32,7 +32,7 @@ from apps.api.errors import ApiError, Unprocessable
 from .member_codes import member_code_consume, member_codes_prune
 from .models import PosClient, PosNonce, PosTransaction
 from .services import pos_transaction_send
-from .types import PosPayment, TransactionLine
+from .types import TransactionLine, TransactionPayment
 
 # Fixed namespace of the SessionM ids derived from a till's request_id: the same request, the same ids.
 _POS_ID_NAMESPACE = uuid.UUID("6f3c1f9e-2b1a-4c55-8a57-f4a2c0ffee42")
@@ -77,7 +77,7 @@ def pos_transaction_record(
     body_hash: str,
     store_id: str,
     lines: list[TransactionLine],
-    payments: list[PosPayment],
+    payments: list[TransactionPayment],
     member_code: str | None = None,
     external_id: str | None = None,
     promo_code: str | None = None,

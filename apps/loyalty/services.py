@@ -16,19 +16,21 @@ from apps.messaging.models import WalletItemSource, WalletItemState
 from apps.messaging.selectors import wallet_item_ids
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMError
+from apps.sessionm.types import PromoCodeDiscount
 
 from .catalogue import catalogue_offer
 from .errors import OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvalid, sessionm_errors
+from .promo_codes import promo_code_normalize
 from .selectors import wallet_item_get
 from .types import (
     EventReport,
     OptIn,
-    PosPayment,
     PromoCodeClaim,
     RecordedTransaction,
     Redemption,
     RewardPurchase,
     TransactionLine,
+    TransactionPayment,
     WalletItem,
 )
 
@@ -180,7 +182,7 @@ def pos_transaction_send(
     customer,
     store_id: str,
     lines: list[TransactionLine],
-    payments: list[PosPayment],
+    payments: list[TransactionPayment],
     promo_code: str | None,
     request_id: str,
     transaction_id: str,
@@ -196,54 +198,25 @@ def pos_transaction_send(
     """
     discounts = []
     if promo_code:
-        discount = {"discount_id": "1", "type": "promo_code", "code": promo_code}
+        promo_code = _promo_code(promo_code)
         try:
-            claim = promo_code_claim(customer=customer, code=promo_code)
+            user_offer_id = promo_code_claim(customer=customer, code=promo_code).user_offer_id
         except PromoCodeAlreadyClaimed:
-            pass
-        else:
-            discount["user_offer_id"] = claim.user_offer_id
-        discounts.append(discount)
+            user_offer_id = None
+        discounts.append(PromoCodeDiscount(code=promo_code, user_offer_id=user_offer_id))
 
     opened_at = timezone.now()
-    subtotal = sum((line.subtotal for line in lines), Decimal("0"))
-    transaction = {
-        "transaction_id": transaction_id,
-        "is_closed": True,
-        "is_voided": False,
-        "channel": TRANSACTION_CHANNEL,
-        "open_time": opened_at.isoformat(),
-        "modified_time": opened_at.isoformat(),
-        "subtotal": _money(subtotal),
-        "tax_total": _money(Decimal("0")),
-        "items": [
-            {
-                "line_id": str(number),
-                "item_id": line.sku,
-                "quantity": line.quantity,
-                "unit_price": _money(line.unit_price),
-                "subtotal": _money(line.subtotal),
-                "tax_included": True,
-            }
-            for number, line in enumerate(lines, start=1)
-        ],
-        # Every payment names the customer: Cloud POS attaches a transaction to a member through its payments
-        # (shared/specs/sessionm.md, "Cloud POS", send_transaction).
-        "payments": [
-            {
-                "payment_id": str(number),
-                "type": payment.type,
-                "amount": _money(payment.amount),
-                "payment_time": opened_at.isoformat(),
-                "user_id": customer.sessionm_user_id,
-                "user_id_type": "SessionM_ID",
-            }
-            for number, payment in enumerate(payments, start=1)
-        ],
-        "discounts": discounts,
-    }
     receipt = get_sessionm_client().send_transaction(
-        request_id=request_id, transaction=transaction, culture=culture_for(customer.language), store_id=store_id
+        request_id=request_id,
+        transaction_id=transaction_id,
+        user_id=customer.sessionm_user_id,
+        opened_at=opened_at,
+        channel=TRANSACTION_CHANNEL,
+        lines=lines,
+        payments=payments,
+        discounts=discounts,
+        culture=culture_for(customer.language),
+        store_id=store_id,
     )
     # Offers the transaction earns are issued later by SessionM's rules; the wallet ledger looks for them.
     wallet_items_discover_later(customer=customer, since=opened_at, source=WalletItemSource.TRANSACTION)
@@ -254,20 +227,18 @@ def pos_transaction_send(
         channel=TRANSACTION_CHANNEL,
         opened_at=opened_at,
         lines=tuple(lines),
-        subtotal=subtotal,
+        subtotal=sum((line.subtotal for line in lines), Decimal("0")),
         promo_code=promo_code or None,
         store_id=store_id,
         payments=tuple(payments),
     )
 
 
-def _money(amount: Decimal) -> str:
-    return str(amount.quantize(Decimal("0.01")))
-
-
 @sessionm_errors()
 def promo_code_claim(*, customer, code: str) -> PromoCodeClaim:
-    """Claim a promo code: the offer it grants lands in the customer's wallet."""
+    """Claim a promo code, in any case (apps/loyalty/promo_codes.py): the offer it grants lands in the
+    customer's wallet."""
+    code = _promo_code(code)
     with sessionm_errors(not_found=PromoCodeInvalid()):
         claim = get_sessionm_client().claim_promo_code(customer.sessionm_user_id, code)
     if claim.user_offer_id:
@@ -277,6 +248,13 @@ def promo_code_claim(*, customer, code: str) -> PromoCodeClaim:
             source=WalletItemSource.PROMO_CODE,
         )
     return PromoCodeClaim(code=claim.code or code, offer_id=claim.offer_id, user_offer_id=claim.user_offer_id)
+
+
+def _promo_code(code: str) -> str:
+    normalized = promo_code_normalize(code)
+    if normalized is None:
+        raise PromoCodeInvalid()
+    return normalized
 
 
 @sessionm_errors()

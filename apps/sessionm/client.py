@@ -8,8 +8,9 @@ apps.sessionm.errors. Paths live in apps.sessionm.routes only.
 import base64
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
@@ -28,6 +29,7 @@ from .types import (
     PointBalances,
     PrivacyRequest,
     PromoClaim,
+    PromoCodeDiscount,
     Purchase,
     RewardStore,
     RewardStoreOffersPage,
@@ -35,6 +37,8 @@ from .types import (
     Tag,
     TimelineEvent,
     TimelinePage,
+    TransactionLine,
+    TransactionPayment,
     TransactionReceipt,
     UserOffersPage,
 )
@@ -441,16 +445,40 @@ class SessionMClient:
     # --- Cloud POS -----------------------------------------------------------------------------------------
 
     def send_transaction(
-        self, *, request_id: str, transaction: dict[str, Any], culture: str | None = None, store_id: str | None = None
+        self,
+        *,
+        request_id: str,
+        transaction_id: str,
+        user_id: str,
+        opened_at: datetime,
+        channel: str,
+        lines: Sequence[TransactionLine],
+        payments: Sequence[TransactionPayment],
+        discounts: Sequence[PromoCodeDiscount] = (),
+        culture: str | None = None,
+        store_id: str | None = None,
     ) -> TransactionReceipt:
-        """Record a purchase. `request_id` is SessionM's idempotency key: sending the same one again returns
-        the first answer and changes nothing, so the call is retried safely. While the first call with this
-        request_id is still processing SessionM answers "pending processing": SessionMPendingProcessing,
-        meaning send the same request_id again later (DOC_POS_CONTAINER in routes). `store_id`: the store the
-        till rang it up in (default: the configured SESSIONM_POS_STORE_ID)."""
-        for name, limit in (("items", MAX_POS_ITEMS), ("discounts", MAX_POS_DISCOUNTS), ("payments", MAX_POS_PAYMENTS)):
-            if len(transaction.get(name) or ()) > limit:
+        """Record a closed purchase of the customer `user_id`. `request_id` is SessionM's idempotency key:
+        sending the same one again returns the first answer and changes nothing, so the call is retried safely.
+        While the first call with this request_id is still processing SessionM answers "pending processing":
+        SessionMPendingProcessing, meaning send the same request_id again later (DOC_POS_CONTAINER in routes).
+        `store_id`: the store the till rang it up in (default: the configured SESSIONM_POS_STORE_ID)."""
+        for name, entries, limit in (
+            ("items", lines, MAX_POS_ITEMS),
+            ("discounts", discounts, MAX_POS_DISCOUNTS),
+            ("payments", payments, MAX_POS_PAYMENTS),
+        ):
+            if len(entries) > limit:
                 raise ValueError(f"a transaction carries at most {limit} {name}")
+        transaction = _pos_transaction(
+            transaction_id=transaction_id,
+            user_id=user_id,
+            opened_at=opened_at,
+            channel=channel,
+            lines=lines,
+            payments=payments,
+            discounts=discounts,
+        )
         body: dict[str, Any] = {
             "store_id": store_id or self._pos_store_id,
             "client_id": self._pos_client_id,
@@ -537,6 +565,66 @@ def _dict(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TypeError(f"expected an object, got {type(value).__name__}")
     return value
+
+
+def _pos_transaction(
+    *,
+    transaction_id: str,
+    user_id: str,
+    opened_at: datetime,
+    channel: str,
+    lines: Sequence[TransactionLine],
+    payments: Sequence[TransactionPayment],
+    discounts: Sequence[PromoCodeDiscount],
+) -> dict[str, Any]:
+    """The `request_payload` of send_transaction: a closed, unvoided transaction, prices tax included
+    (DOC_POS_SEND and DOC_POS_CONTAINER in routes; shared/specs/sessionm.md §6)."""
+    opened = opened_at.isoformat()
+    discount_entries = []
+    for number, discount in enumerate(discounts, start=1):
+        entry = {"discount_id": str(number), "type": "promo_code", "code": discount.code}
+        if discount.user_offer_id:
+            entry["user_offer_id"] = discount.user_offer_id
+        discount_entries.append(entry)
+    return {
+        "transaction_id": transaction_id,
+        "is_closed": True,
+        "is_voided": False,
+        "channel": channel,
+        "open_time": opened,
+        "modified_time": opened,
+        "subtotal": _money(sum((line.subtotal for line in lines), Decimal("0"))),
+        "tax_total": _money(Decimal("0")),
+        "items": [
+            {
+                "line_id": str(number),
+                "item_id": line.sku,
+                "quantity": line.quantity,
+                "unit_price": _money(line.unit_price),
+                "subtotal": _money(line.subtotal),
+                "tax_included": True,
+            }
+            for number, line in enumerate(lines, start=1)
+        ],
+        # Every payment names the customer: Cloud POS attaches a transaction to a member through its payments.
+        "payments": [
+            {
+                "payment_id": str(number),
+                "type": payment.type,
+                "amount": _money(payment.amount),
+                "payment_time": opened,
+                "user_id": user_id,
+                "user_id_type": "SessionM_ID",
+            }
+            for number, payment in enumerate(payments, start=1)
+        ],
+        "discounts": discount_entries,
+    }
+
+
+def _money(amount: Decimal) -> str:
+    """An amount as Cloud POS reads it: a decimal string with cents ("18.00")."""
+    return str(amount.quantize(Decimal("0.01")))
 
 
 def _campaigns(campaigns: Any) -> list[Campaign]:

@@ -1,6 +1,7 @@
-"""Typed results of the SessionM client: frozen dataclasses keeping what the screens need.
+"""Typed values of the SessionM client: the results it reads (frozen dataclasses keeping what the screens
+need) and the Cloud POS lines it is given to write (at the end).
 
-Fields are named after their wire field (renames are noted where the wire name is ambiguous, e.g. a user
+Fields of a result are named after their wire field (renames are noted where the wire name is ambiguous, e.g. a user
 offer's `id` is `user_offer_id`). Each `from_wire` is the one place its wire shape is read: SessionM omits
 absent values, so every optional field may be missing; times are aware datetimes, money is Decimal and
 points are int.
@@ -557,3 +558,37 @@ class TransactionReceipt:
             request_id=wire.text(data.get("request_id")),
             state=wire.text(data.get("state")),
         )
+
+
+# --- Inputs: what a Cloud POS purchase is made of. The client writes the wire body from these
+# (SessionMClient.send_transaction), so no caller builds SessionM's transaction dict.
+
+
+@dataclass(frozen=True)
+class TransactionLine:
+    """One line of a purchase as the till rang it up."""
+
+    sku: str  # wire items[].item_id
+    quantity: int
+    unit_price: Decimal
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class TransactionPayment:
+    """One payment of a purchase; the client names the customer in it (Cloud POS attaches a purchase to a
+    member through its payments)."""
+
+    type: str  # as the till names it: CASH, CARD, GIFT_CARD, ...
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PromoCodeDiscount:
+    """A promo code applied to a purchase; `user_offer_id` is the wallet offer its claim issued, when known."""
+
+    code: str
+    user_offer_id: str | None = None

@@ -18,6 +18,7 @@ from apps.sessionm.errors import (
     SessionMRejected,
     SessionMValidationError,
 )
+from apps.sessionm.types import TransactionLine, TransactionPayment
 
 pytestmark = pytest.mark.django_db
 
@@ -41,19 +42,16 @@ def amanda(client):
     )
 
 
-def sale(user_id, skus, *, subtotal, open_time=None):
+def sale(user_id, skus=(), *, lines=(), open_time=None):
+    """send_transaction's arguments for `lines` and one of each SKU at its menu price, paid by card in full."""
+    lines = [*lines, *(TransactionLine(sku, 1, demo.MENU[sku]) for sku in skus)]
     return {
         "transaction_id": f"ord-{uuid.uuid4().hex[:12]}",
-        "is_closed": True,
-        "is_voided": False,
-        "subtotal": str(subtotal),
-        "open_time": (open_time or datetime(2025, 6, 3, 12, 0, tzinfo=UTC)).isoformat(),
+        "user_id": user_id,
+        "opened_at": open_time or datetime(2025, 6, 3, 12, 0, tzinfo=UTC),
         "channel": "MOBILE",
-        "items": [
-            {"line_id": str(n), "item_id": sku, "quantity": 1, "unit_price": str(demo.MENU[sku])}
-            for n, sku in enumerate(skus, 1)
-        ],
-        "payments": [{"payment_id": "p1", "amount": str(subtotal), "user_id": user_id, "user_id_type": "SessionM_ID"}],
+        "lines": lines,
+        "payments": [TransactionPayment("CARD", sum(line.subtotal for line in lines))],
     }
 
 
@@ -72,7 +70,7 @@ def test_the_demo_walkthrough(client, amanda):
     # Buys pulled pork fries + curly fries for $18.
     receipt = client.send_transaction(
         request_id=f"req-{uuid.uuid4().hex}",
-        transaction=sale(amanda.id, ["FF-PULLED-PORK", "FF-CURLY"], subtotal="18.00"),
+        **sale(amanda.id, ["FF-PULLED-PORK", "FF-CURLY"]),
     )
     assert receipt.state == "accepted"
 
@@ -133,7 +131,10 @@ def test_rewards_store_purchase_and_insufficient_points(client, amanda):
         )
     assert client.get_point_balances(amanda.id).total_points == 100
 
-    client.send_transaction(request_id="req-big", transaction=sale(amanda.id, ["SNACK-BOX"], subtotal="40.00"))
+    # A party's snack boxes: $40, 400 points.
+    client.send_transaction(
+        request_id="req-big", **sale(amanda.id, lines=[TransactionLine("SNACK-BOX", 4, Decimal(10))])
+    )
     purchase = client.purchase_offer(
         user_id=amanda.id,
         reward_store_id=store.id,
@@ -150,9 +151,9 @@ def test_rewards_store_purchase_and_insufficient_points(client, amanda):
 
 
 def test_a_repeated_pos_request_changes_nothing(client, amanda):
-    transaction = sale(amanda.id, ["FF-CURLY"], subtotal="8.00")
-    first = client.send_transaction(request_id="req-twice", transaction=transaction)
-    second = client.send_transaction(request_id="req-twice", transaction=transaction)
+    transaction = sale(amanda.id, ["FF-CURLY"])
+    first = client.send_transaction(request_id="req-twice", **transaction)
+    second = client.send_transaction(request_id="req-twice", **transaction)
     assert first == second
     assert client.get_point_balances(amanda.id).total_points == 180
 
@@ -184,9 +185,9 @@ def test_validation_errors_carry_their_fields(client, amanda):
 
     with pytest.raises(SessionMValidationError) as excinfo:
         client.send_transaction(
-            request_id="req-bad", transaction={**sale(amanda.id, ["FF-CURLY"], subtotal="8"), "subtotal": "-8"}
+            request_id="req-bad", **sale(amanda.id, lines=[TransactionLine("FF-NOPE", 1, Decimal("8"))])
         )
-    assert excinfo.value.field_errors == {"subtotal": "must not be negative"}
+    assert excinfo.value.field_errors == {"items[0].item_id": "unknown SKU"}
 
 
 def test_promo_codes_events_and_issue(client, amanda):
