@@ -38,10 +38,6 @@ from .types import DeleteResult, RateLimit, Recipient, TrackResult, TriggerResul
 
 logger = logging.getLogger(__name__)
 
-# Braze has no idempotency key: a trigger send or a users/track call repeated after a lost answer would be
-# processed twice, so only the outbox may decide to send those again. Deleting twice deletes once.
-_SAFE_TO_RETRY = frozenset({"users_delete"})
-
 # A users/track object names its profile by exactly one of these; email or phone name it only when none of
 # them is present (otherwise they are attributes to set).
 _TRACK_IDENTIFIERS = ("external_id", "user_alias", "braze_id")
@@ -78,7 +74,7 @@ class BrazeClient:
         trigger_properties: dict[str, Any] | None = None,
         send_id: str | None = None,
     ) -> TriggerResult:
-        """Send an API-triggered campaign to up to 50 recipients. Never retried here (see _SAFE_TO_RETRY)."""
+        """Send an API-triggered campaign to up to 50 recipients. Never retried here (Route.safe_to_retry in routes)."""
         return self._trigger(
             "campaign_trigger",
             target_key="campaign_id",
@@ -226,7 +222,7 @@ class BrazeClient:
                 timed_out=BrazeTimeout,
                 timeout=self._timeout,
                 retries=self._retries,
-                safe_to_retry=route_name in _SAFE_TO_RETRY,
+                safe_to_retry=route.safe_to_retry,
                 sleep=self._sleep,
                 data=payload.encode("utf-8"),
                 headers=self._headers,

@@ -54,23 +54,6 @@ MAX_POS_ITEMS = 1000
 MAX_POS_DISCOUNTS = 100
 MAX_POS_PAYMENTS = 100
 
-# Where a Core success envelope keeps the resource of each route (Connect and POS always use "payload");
-# None: the call answers {"status":"ok"} and nothing is read.
-_CORE_RESOURCE: dict[str, str | None] = {
-    "user_create": "user",
-    "user_get": "user",
-    "user_get_external": "user",
-    "user_update": "user",
-    "privacy_forget_request": "privacy_request",
-    "tags_add": None,
-    "tags_add_external": None,
-    "tags_get": "tags",
-    "timeline_get": envelope.WHOLE,  # `result` and the `event_types` that name the events' type ids
-    "campaigns_eligible": "campaigns",
-    "campaign_opt_in": None,
-    "promo_code_claim": "promo_code",
-}
-
 # Core user attributes update_user may change (spec §3); anything else is a programming error.
 _UPDATABLE_USER_FIELDS = frozenset(
     {
@@ -507,7 +490,6 @@ class SessionMClient:
         if route.product == "connect":
             json = {"retailer_id": self._retailer_id, **(json or {})}
         label = f"sessionm {route_name}"
-        resource = _CORE_RESOURCE[route_name] if route.product == "core" else "payload"
 
         started = time.monotonic()
         try:
@@ -529,7 +511,7 @@ class SessionMClient:
             logger.warning("%s failed: %s after %d ms", label, exc.__class__.__name__, _elapsed_ms(started))
             raise
         try:
-            data = envelope.read(response, label=label, resource=resource)
+            data = envelope.read(response, label=label, resource=route.resource)
         except SessionMError as exc:
             logger.warning(
                 "%s -> HTTP %s %s (code %s) in %d ms",
