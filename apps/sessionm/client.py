@@ -453,15 +453,42 @@ class SessionMClient:
         ):
             if len(entries) > limit:
                 raise ValueError(f"a transaction carries at most {limit} {name}")
-        transaction = _pos_transaction(
-            transaction_id=transaction_id,
-            user_id=user_id,
-            opened_at=opened_at,
-            channel=channel,
-            lines=lines,
-            payments=payments,
-            discounts=discounts,
-        )
+        opened = opened_at.isoformat()
+        # A closed, unvoided transaction, prices tax included (DOC_POS_SEND and DOC_POS_CONTAINER in routes).
+        transaction = {
+            "transaction_id": transaction_id,
+            "is_closed": True,
+            "is_voided": False,
+            "channel": channel,
+            "open_time": opened,
+            "modified_time": opened,
+            "subtotal": _money(sum((line.subtotal for line in lines), Decimal("0"))),
+            "tax_total": _money(Decimal("0")),
+            "items": [
+                {
+                    "line_id": str(number),
+                    "item_id": line.sku,
+                    "quantity": line.quantity,
+                    "unit_price": _money(line.unit_price),
+                    "subtotal": _money(line.subtotal),
+                    "tax_included": True,
+                }
+                for number, line in enumerate(lines, start=1)
+            ],
+            # Every payment names the customer: Cloud POS attaches a transaction to a member through them.
+            "payments": [
+                {
+                    "payment_id": str(number),
+                    "type": payment.type,
+                    "amount": _money(payment.amount),
+                    "payment_time": opened,
+                    "user_id": user_id,
+                    "user_id_type": "SessionM_ID",
+                }
+                for number, payment in enumerate(payments, start=1)
+            ],
+            "discounts": [_promo_code_discount(number, discount) for number, discount in enumerate(discounts, start=1)],
+        }
         body: dict[str, Any] = {
             "store_id": store_id or self._pos_store_id,
             "client_id": self._pos_client_id,
@@ -549,59 +576,11 @@ def _dict(value: Any) -> dict[str, Any]:
     return value
 
 
-def _pos_transaction(
-    *,
-    transaction_id: str,
-    user_id: str,
-    opened_at: datetime,
-    channel: str,
-    lines: Sequence[TransactionLine],
-    payments: Sequence[TransactionPayment],
-    discounts: Sequence[PromoCodeDiscount],
-) -> dict[str, Any]:
-    """The `request_payload` of send_transaction: a closed, unvoided transaction, prices tax included
-    (DOC_POS_SEND and DOC_POS_CONTAINER in routes; shared/specs/sessionm.md §6)."""
-    opened = opened_at.isoformat()
-    discount_entries = []
-    for number, discount in enumerate(discounts, start=1):
-        entry = {"discount_id": str(number), "type": "promo_code", "code": discount.code}
-        if discount.user_offer_id:
-            entry["user_offer_id"] = discount.user_offer_id
-        discount_entries.append(entry)
-    return {
-        "transaction_id": transaction_id,
-        "is_closed": True,
-        "is_voided": False,
-        "channel": channel,
-        "open_time": opened,
-        "modified_time": opened,
-        "subtotal": _money(sum((line.subtotal for line in lines), Decimal("0"))),
-        "tax_total": _money(Decimal("0")),
-        "items": [
-            {
-                "line_id": str(number),
-                "item_id": line.sku,
-                "quantity": line.quantity,
-                "unit_price": _money(line.unit_price),
-                "subtotal": _money(line.subtotal),
-                "tax_included": True,
-            }
-            for number, line in enumerate(lines, start=1)
-        ],
-        # Every payment names the customer: Cloud POS attaches a transaction to a member through its payments.
-        "payments": [
-            {
-                "payment_id": str(number),
-                "type": payment.type,
-                "amount": _money(payment.amount),
-                "payment_time": opened,
-                "user_id": user_id,
-                "user_id_type": "SessionM_ID",
-            }
-            for number, payment in enumerate(payments, start=1)
-        ],
-        "discounts": discount_entries,
-    }
+def _promo_code_discount(number: int, discount: PromoCodeDiscount) -> dict[str, str]:
+    entry = {"discount_id": str(number), "type": "promo_code", "code": discount.code}
+    if discount.user_offer_id:
+        entry["user_offer_id"] = discount.user_offer_id
+    return entry
 
 
 def _money(amount: Decimal) -> str:
