@@ -34,7 +34,6 @@ from .types import (
     RewardStore,
     RewardStoreOffersPage,
     SessionMUser,
-    Tag,
     TimelineEvent,
     TimelinePage,
     TransactionLine,
@@ -229,10 +228,6 @@ class SessionMClient:
             # Exactly one of the two was given (checked above), so this one is a str.
             self._call("tags_add_external", path_params={"external_id": cast(str, external_id)}, json=body)
 
-    def get_tags(self, user_id: str) -> list[Tag]:
-        data = self._call("tags_get", path_params={"user_id": user_id})
-        return self._parse("tags_get", lambda tags: [Tag.from_wire(tag) for tag in _list(tags)], data)
-
     # --- Core: activity, campaigns, promo codes ------------------------------------------------------------
 
     def get_timeline(
@@ -336,9 +331,6 @@ class SessionMClient:
             lambda payload: [IssuedOffer.from_wire(entry) for entry in _list(_dict(payload).get("status_list"))],
             data,
         )
-
-    def revoke_offer(self, user_offer_id: str, *, reason: str) -> None:
-        self._call("offer_revoke", json={"user_offer_id": user_offer_id, "reason": reason})
 
     def redeem_offer(self, user_offer_id: str) -> None:
         self._call("offer_redeem", json={"user_offer_id": user_offer_id, "force_redeem": False})

@@ -122,22 +122,6 @@ class SessionMUser:
 
 
 @dataclass(frozen=True)
-class Tag:
-    name: str
-    count: int | None  # counter tags (added without ttl)
-    expires_at: datetime | None  # expiring tags (added with ttl)
-
-    @classmethod
-    def from_wire(cls, data: Any) -> "Tag":
-        data = wire.mapping(data)
-        return cls(
-            name=wire.identifier(data.get("name")),
-            count=wire.points(data.get("count")),
-            expires_at=wire.moment(data.get("expires_at")),
-        )
-
-
-@dataclass(frozen=True)
 class TimelineEvent:
     """One activity-log event. SessionM documents `event_stream_event_type_id`, `timestamp`, `created_at` and
     `event_stream_payload` (https://docs.sessionm.com/developer/APIs/Core/Customers/customers_timeline.htm);

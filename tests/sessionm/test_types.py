@@ -18,7 +18,6 @@ from apps.sessionm.types import (
     RewardStoreOffer,
     RewardStoreOffersPage,
     SessionMUser,
-    Tag,
     TimelineEvent,
     TransactionReceipt,
     UserOffer,
@@ -163,12 +162,6 @@ def test_point_balances_absent_parts():
 
 
 # --- Core resources ------------------------------------------------------------------------------------------
-
-
-def test_tag():
-    assert Tag.from_wire({"name": "vip", "count": 3}) == Tag(name="vip", count=3, expires_at=None)
-    with pytest.raises(ValueError):
-        Tag.from_wire({"count": 3})
 
 
 def test_timeline_event_reads_its_payload():
