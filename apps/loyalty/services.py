@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.languages import culture_for
+from apps.accounts.models import Customer
 from apps.api.errors import LoyaltyUnavailable, NotFound
 from apps.messaging.ledger import OfferFacts, wallet_item_mark, wallet_item_record, wallet_items_discover_later
 from apps.messaging.models import WalletItemSource, WalletItemState
@@ -46,14 +47,14 @@ _HISTORY_LOOKUP_EVENTS = 1000
 
 
 @sessionm_errors()
-def campaign_opt_in(*, customer, campaign_id: str) -> OptIn:
+def campaign_opt_in(*, customer: Customer, campaign_id: str) -> OptIn:
     with sessionm_errors(not_found=NotFound(_("There is no such campaign."))):
         get_sessionm_client().opt_in(customer.sessionm_user_id, campaign_id)
     return OptIn(campaign_id=campaign_id, opted_in=True)
 
 
 @sessionm_errors()
-def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
+def offer_redeem(*, customer: Customer, user_offer_id: str) -> Redemption:
     """Redeem a wallet offer. SessionM's redeem takes only the user_offer_id, so the offer is first looked up
     in this customer's wallet: another customer's offer is "not found", exactly like a missing one. One that
     has left the wallet (redeemed or expired) is told apart by the customer's own activity log."""
@@ -70,7 +71,7 @@ def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
     return Redemption(item=item, redeemed_at=timezone.now())
 
 
-def _in_history(*, customer, user_offer_id: str) -> bool:
+def _in_history(*, customer: Customer, user_offer_id: str) -> bool:
     """Whether the customer's recent activity names this offer (SessionM logs every offer it issues)."""
     # `since` asks SessionM for the events after a moment: the recent window, not the whole history.
     events = get_sessionm_client().get_timeline_events(
@@ -83,7 +84,7 @@ def _in_history(*, customer, user_offer_id: str) -> bool:
 
 
 @sessionm_errors()
-def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
+def reward_purchase(*, customer: Customer, offer_id: str) -> RewardPurchase:
     """Buy a Rewards Store offer with points. SessionM spends the points and issues the offer in one step and
     refuses when the balance is short (InsufficientPoints, 409)."""
     culture = culture_for(customer.language)
@@ -143,7 +144,7 @@ def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
     )
 
 
-def _spend_accounts(*, customer, reward_store_id: str) -> list[str]:
+def _spend_accounts(*, customer: Customer, reward_store_id: str) -> list[str]:
     """The point account(s) a purchase spends from, which SessionM requires: the reward store's own, else
     the customer's accounts from all_balances, as SessionM's purchase page advises."""
     client = get_sessionm_client()
@@ -157,7 +158,7 @@ def _spend_accounts(*, customer, reward_store_id: str) -> list[str]:
     return accounts
 
 
-def _bought_user_offer_id(*, customer, offer_id: str | None) -> str | None:
+def _bought_user_offer_id(*, customer: Customer, offer_id: str | None) -> str | None:
     """The newest issued wallet offer of `offer_id` that the ledger does not know yet, or None (any failure
     reads as None: the purchase already happened)."""
     if offer_id is None:
@@ -179,7 +180,7 @@ def _bought_user_offer_id(*, customer, offer_id: str | None) -> str | None:
 @sessionm_errors()
 def pos_transaction_send(
     *,
-    customer,
+    customer: Customer,
     store_id: str,
     lines: list[TransactionLine],
     payments: list[TransactionPayment],
@@ -235,7 +236,7 @@ def pos_transaction_send(
 
 
 @sessionm_errors()
-def promo_code_claim(*, customer, code: str) -> PromoCodeClaim:
+def promo_code_claim(*, customer: Customer, code: str) -> PromoCodeClaim:
     """Claim a promo code, in any case (apps/loyalty/promo_codes.py): the offer it grants lands in the
     customer's wallet."""
     code = _promo_code(code)
@@ -258,7 +259,7 @@ def _promo_code(code: str) -> str:
 
 
 @sessionm_errors()
-def event_report(*, customer, event: str) -> EventReport:
+def event_report(*, customer: Customer, event: str) -> EventReport:
     """Report a behaviour (e.g. "survey_completed") for SessionM's campaign rules; an event the program
     does not know is UnknownEvent (422)."""
     result = get_sessionm_client().trigger_event(
