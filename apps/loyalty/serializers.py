@@ -7,9 +7,9 @@ from rest_framework import serializers
 
 from apps.api.fields import InputSerializer, QuerySerializer
 from apps.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from apps.sessionm.types import TransactionLine, TransactionPayment
 
 from .promo_codes import PROMO_CODE_PATTERN
-from .types import TransactionLine, TransactionPayment
 
 # Ids SessionM hands out (UUIDs, some tenants integers); path parameters are matched against it.
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}"

@@ -3,7 +3,6 @@ customer, after checking what SessionM cannot check for us, and answers what cha
 
 import logging
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
@@ -17,7 +16,7 @@ from apps.messaging.models import WalletItemSource, WalletItemState
 from apps.messaging.selectors import wallet_item_ids
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMError
-from apps.sessionm.types import PromoCodeDiscount
+from apps.sessionm.types import PromoCodeDiscount, TransactionLine, TransactionPayment, lines_subtotal
 
 from .catalogue import catalogue_offer
 from .errors import OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvalid, sessionm_errors
@@ -30,8 +29,6 @@ from .types import (
     RecordedTransaction,
     Redemption,
     RewardPurchase,
-    TransactionLine,
-    TransactionPayment,
     WalletItem,
 )
 
@@ -228,7 +225,7 @@ def pos_transaction_send(
         channel=TRANSACTION_CHANNEL,
         opened_at=opened_at,
         lines=tuple(lines),
-        subtotal=sum((line.subtotal for line in lines), Decimal("0")),
+        subtotal=lines_subtotal(lines),
         promo_code=promo_code or None,
         store_id=store_id,
         payments=tuple(payments),

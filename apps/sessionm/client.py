@@ -40,6 +40,7 @@ from .types import (
     TransactionPayment,
     TransactionReceipt,
     UserOffersPage,
+    lines_subtotal,
 )
 
 logger = logging.getLogger(__name__)
@@ -454,7 +455,7 @@ class SessionMClient:
             "channel": channel,
             "open_time": opened,
             "modified_time": opened,
-            "subtotal": _money(sum((line.subtotal for line in lines), Decimal("0"))),
+            "subtotal": _money(lines_subtotal(lines)),
             "tax_total": _money(Decimal("0")),
             "items": [
                 {

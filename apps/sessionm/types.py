@@ -9,6 +9,7 @@ be missing; times are aware datetimes, money is Decimal and points are int.
 """
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -417,6 +418,11 @@ class TransactionLine:
     @property
     def subtotal(self) -> Decimal:
         return self.unit_price * self.quantity
+
+
+def lines_subtotal(lines: Iterable[TransactionLine]) -> Decimal:
+    """What the lines add up to: the transaction's subtotal, tax included."""
+    return sum((line.subtotal for line in lines), Decimal("0"))
 
 
 @dataclass(frozen=True)
