@@ -215,3 +215,5 @@ ROUTES: dict[str, Route] = {
 
 # Every route names its page or says it is a guess.
 assert all(route.doc or route.inferred for route in ROUTES.values()), "each route needs a doc page or inferred=True"
+# Connect and Cloud POS answer in "payload" whatever the call (apps/sessionm/envelope.py).
+assert all(route.resource == "payload" for route in ROUTES.values() if route.product != "core"), "payload"
