@@ -2,7 +2,9 @@
 
 Plain Python: configuration comes in as keyword arguments (apps.sessionm.get_sessionm_client builds it from
 settings), results come out as the frozen dataclasses of apps.sessionm.types, failures as the exceptions of
-apps.sessionm.errors. Paths live in apps.sessionm.routes only.
+apps.sessionm.errors. The wire format is the client's alone: a caller passes typed values (a purchase's
+TransactionLine, TransactionPayment and PromoCodeDiscount) and never builds a SessionM body. Paths, retry
+safety and where each answer is kept live in apps.sessionm.routes only.
 """
 
 import base64
