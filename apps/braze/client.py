@@ -38,9 +38,12 @@ from .types import DeleteResult, RateLimit, Recipient, TrackResult, TriggerResul
 
 logger = logging.getLogger(__name__)
 
-# Braze has no idempotency key: a trigger send or a users/track call repeated after a lost answer would be
-# processed twice, so only the outbox may decide to send those again. Deleting twice deletes once.
-_SAFE_TO_RETRY = frozenset({"users_delete"})
+# A trigger target's type -> its route, the key naming it in the body and the key of its properties, for
+# the send and for each recipient (DOC_CAMPAIGN_TRIGGER, DOC_CANVAS_TRIGGER in routes).
+_TRIGGERS = {
+    "campaign": ("campaign_trigger", "campaign_id", "trigger_properties"),
+    "canvas": ("canvas_trigger", "canvas_id", "canvas_entry_properties"),
+}
 
 # A users/track object names its profile by exactly one of these; email or phone name it only when none of
 # them is present (otherwise they are attributes to set).
@@ -70,58 +73,45 @@ class BrazeClient:
 
     # --- Trigger sends -------------------------------------------------------------------------------------
 
-    def trigger_campaign(
-        self,
-        *,
-        campaign_id: str,
-        recipients: list[Recipient],
-        trigger_properties: dict[str, Any] | None = None,
-        send_id: str | None = None,
-    ) -> TriggerResult:
-        """Send an API-triggered campaign to up to 50 recipients. Never retried here (see _SAFE_TO_RETRY)."""
-        return self._trigger(
-            "campaign_trigger",
-            target_key="campaign_id",
-            target_id=campaign_id,
-            properties_key="trigger_properties",
-            recipients=recipients,
-            properties=trigger_properties,
-            send_id=send_id,
-        )
-
-    def trigger_canvas(
-        self,
-        *,
-        canvas_id: str,
-        recipients: list[Recipient],
-        canvas_entry_properties: dict[str, Any] | None = None,
-        send_id: str | None = None,
-    ) -> TriggerResult:
-        """Enter up to 50 recipients into an API-triggered Canvas. Never retried here."""
-        return self._trigger(
-            "canvas_trigger",
-            target_key="canvas_id",
-            target_id=canvas_id,
-            properties_key="canvas_entry_properties",
-            recipients=recipients,
-            properties=canvas_entry_properties,
-            send_id=send_id,
-        )
-
     def trigger(
-        self, *, target: Mapping[str, str], recipients: list[Recipient], properties: dict[str, Any] | None = None
+        self,
+        *,
+        target: Mapping[str, str],
+        recipients: list[Recipient],
+        properties: dict[str, Any] | None = None,
+        send_id: str | None = None,
     ) -> TriggerResult:
-        """Send to a configured target: an entry of settings.BRAZE_MESSAGES, {"type": "campaign"|"canvas", "id"}."""
+        """Send an API-triggered campaign to, or enter into an API-triggered Canvas, up to 50 recipients.
+        `target` is an entry of settings.BRAZE_MESSAGES, {"type": "campaign"|"canvas", "id"}; `properties`
+        become the send's trigger properties (a Canvas's entry properties). Never retried here: the routes
+        are not safe to retry (apps/braze/routes.py)."""
         kind = target.get("type")
-        if kind == "campaign":
-            return self.trigger_campaign(
-                campaign_id=target.get("id", ""), recipients=recipients, trigger_properties=properties
-            )
-        if kind == "canvas":
-            return self.trigger_canvas(
-                canvas_id=target.get("id", ""), recipients=recipients, canvas_entry_properties=properties
-            )
-        raise ValueError(f"unknown Braze target type {kind!r} (expected 'campaign' or 'canvas')")
+        if kind not in _TRIGGERS:
+            raise ValueError(f"unknown Braze target type {kind!r} (expected 'campaign' or 'canvas')")
+        route_name, target_key, properties_key = _TRIGGERS[kind]
+        target_id = target.get("id")
+        if not isinstance(target_id, str) or not target_id:
+            raise ValueError(f"{target_key} must be a non-empty string")
+        recipients = list(recipients)
+        _check_recipients(recipients)
+        body: dict[str, Any] = {target_key: target_id}
+        if properties:
+            _check_properties_size(properties_key, properties)
+            body[properties_key] = properties
+        if send_id:
+            body["send_id"] = send_id
+        body["recipients"] = [_recipient_wire(recipient, properties_key) for recipient in recipients]
+
+        data, rate_limit = self._call(route_name, body)
+        if data.get("notice"):
+            # E.g. a paused or archived Canvas: Braze answers 201 and sends nothing.
+            logger.warning("braze %s accepted with a notice: %s", route_name, data["notice"])
+        return TriggerResult(
+            dispatch_id=str(data.get("dispatch_id") or ""),
+            errors=_errors(data),
+            rate_limit=rate_limit,
+            queued=_queued(data),
+        )
 
     # --- Users ---------------------------------------------------------------------------------------------
 
@@ -176,40 +166,6 @@ class BrazeClient:
 
     # --- Plumbing ------------------------------------------------------------------------------------------
 
-    def _trigger(
-        self,
-        route_name: str,
-        *,
-        target_key: str,
-        target_id: str,
-        properties_key: str,
-        recipients: list[Recipient],
-        properties: dict[str, Any] | None,
-        send_id: str | None,
-    ) -> TriggerResult:
-        if not isinstance(target_id, str) or not target_id:
-            raise ValueError(f"{target_key} must be a non-empty string")
-        recipients = list(recipients)
-        _check_recipients(recipients)
-        body: dict[str, Any] = {target_key: target_id}
-        if properties:
-            _check_properties_size(properties_key, properties)
-            body[properties_key] = properties
-        if send_id:
-            body["send_id"] = send_id
-        body["recipients"] = [_recipient_wire(recipient, properties_key) for recipient in recipients]
-
-        data, rate_limit = self._call(route_name, body)
-        if data.get("notice"):
-            # E.g. a paused or archived Canvas: Braze answers 201 and sends nothing.
-            logger.warning("braze %s accepted with a notice: %s", route_name, data["notice"])
-        return TriggerResult(
-            dispatch_id=str(data.get("dispatch_id") or ""),
-            errors=_errors(data),
-            rate_limit=rate_limit,
-            queued=_queued(data),
-        )
-
     def _call(self, route_name: str, body: dict[str, Any]) -> tuple[dict[str, Any], RateLimit | None]:
         """Send one call; return the success body and the rate-limit headers, or raise the typed error."""
         route = ROUTES[route_name]
@@ -226,7 +182,7 @@ class BrazeClient:
                 timed_out=BrazeTimeout,
                 timeout=self._timeout,
                 retries=self._retries,
-                safe_to_retry=route_name in _SAFE_TO_RETRY,
+                safe_to_retry=route.safe_to_retry,
                 sleep=self._sleep,
                 data=payload.encode("utf-8"),
                 headers=self._headers,

@@ -7,9 +7,9 @@ an exception (and through it, a log).
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
-from apps.upstream.errors import UpstreamBadResponse, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from apps.upstream.errors import ErrorFields, UpstreamBadResponse, UpstreamError, UpstreamTimeout, UpstreamUnavailable
 
 from .types import RateLimit
 
@@ -19,16 +19,8 @@ class BrazeError(UpstreamError):
 
     upstream = "braze"
 
-    def __init__(
-        self,
-        message: str = "",
-        *,
-        status_code: int | None = None,
-        code: str | None = None,
-        details: dict[str, Any] | None = None,
-        rate_limit: RateLimit | None = None,
-    ):
-        super().__init__(message, status_code=status_code, code=code, details=details)
+    def __init__(self, message: str = "", *, rate_limit: RateLimit | None = None, **fields: Unpack[ErrorFields]):
+        super().__init__(message, **fields)
         self.rate_limit = rate_limit
 
 

@@ -17,17 +17,21 @@ class Route:
     method: str
     path: str
     doc: str
+    # Safe to send again after a lost answer. Braze has no idempotency key: a trigger send or a users/track
+    # call repeated would be processed twice, so only the outbox may decide to send those again.
+    safe_to_retry: bool
 
 
 ROUTES: dict[str, Route] = {
     route.name: route
     for route in (
-        Route("campaign_trigger", "POST", "/campaigns/trigger/send", DOC_CAMPAIGN_TRIGGER),
-        Route("canvas_trigger", "POST", "/canvas/trigger/send", DOC_CANVAS_TRIGGER),
-        # Its own rate limit (3,000 per 3 s) and at most 75 objects combined per call (DOC_LIMITS).
-        Route("users_track", "POST", "/users/track", DOC_USERS_TRACK),
-        # Up to 50 ids; ids without a profile come back under invalid_user_ids.
-        Route("users_delete", "POST", "/users/delete", DOC_USERS_DELETE),
+        Route("campaign_trigger", "POST", "/campaigns/trigger/send", DOC_CAMPAIGN_TRIGGER, safe_to_retry=False),
+        Route("canvas_trigger", "POST", "/canvas/trigger/send", DOC_CANVAS_TRIGGER, safe_to_retry=False),
+        # Its own rate limit (3,000 per 3 s) and at most 75 objects combined per call (DOC_LIMITS). Braze does
+        # not deduplicate events: a repeat would count them twice.
+        Route("users_track", "POST", "/users/track", DOC_USERS_TRACK, safe_to_retry=False),
+        # Up to 50 ids; ids without a profile come back under invalid_user_ids. Deleting twice deletes once.
+        Route("users_delete", "POST", "/users/delete", DOC_USERS_DELETE, safe_to_retry=True),
     )
 }
 

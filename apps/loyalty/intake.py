@@ -28,11 +28,11 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Customer, CustomerStatus
 from apps.api.errors import ApiError, Unprocessable
+from apps.sessionm.types import TransactionLine, TransactionPayment, lines_subtotal
 
 from .member_codes import member_code_consume, member_codes_prune
 from .models import PosClient, PosNonce, PosTransaction
 from .services import pos_transaction_send
-from .types import PosPayment, TransactionLine
 
 # Fixed namespace of the SessionM ids derived from a till's request_id: the same request, the same ids.
 _POS_ID_NAMESPACE = uuid.UUID("6f3c1f9e-2b1a-4c55-8a57-f4a2c0ffee42")
@@ -77,7 +77,7 @@ def pos_transaction_record(
     body_hash: str,
     store_id: str,
     lines: list[TransactionLine],
-    payments: list[PosPayment],
+    payments: list[TransactionPayment],
     member_code: str | None = None,
     external_id: str | None = None,
     promo_code: str | None = None,
@@ -87,7 +87,7 @@ def pos_transaction_record(
     `render` turns the RecordedTransaction into the response body that is stored and replayed."""
     if not client.allows_store(store_id):
         raise StoreNotAllowed(details={"store_id": store_id})
-    subtotal = sum((line.subtotal for line in lines), Decimal("0"))
+    subtotal = lines_subtotal(lines)
     if sum((payment.amount for payment in payments), Decimal("0")) > subtotal:
         raise PaymentsExceedSubtotal(details={"subtotal": f"{subtotal:.2f}"})
 

@@ -7,8 +7,9 @@ from rest_framework import serializers
 
 from apps.api.fields import InputSerializer, QuerySerializer
 from apps.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from apps.sessionm.types import TransactionLine, TransactionPayment
 
-from .types import PosPayment, TransactionLine
+from .promo_codes import PROMO_CODE_PATTERN
 
 # Ids SessionM hands out (UUIDs, some tenants integers); path parameters are matched against it.
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}"
@@ -68,7 +69,7 @@ class PosTransactionInputSerializer(InputSerializer):
     lines = TransactionLineInputSerializer(many=True, min_length=1, max_length=MAX_TRANSACTION_LINES)
     payments = PaymentInputSerializer(many=True, min_length=1, max_length=MAX_PAYMENTS)
     promo_code = serializers.RegexField(
-        r"^[A-Za-z0-9_-]{1,64}$", required=False, help_text="A promo code to claim and apply, e.g. TUESDAY20."
+        PROMO_CODE_PATTERN, required=False, help_text="A promo code to claim and apply, in any case, e.g. TUESDAY20."
     )
 
     def validate(self, data):
@@ -77,12 +78,12 @@ class PosTransactionInputSerializer(InputSerializer):
                 {"member_code": ["Name the customer with exactly one of member_code and external_id."]}
             )
         data["lines"] = [TransactionLine(**line) for line in data["lines"]]
-        data["payments"] = [PosPayment(**payment) for payment in data["payments"]]
+        data["payments"] = [TransactionPayment(**payment) for payment in data["payments"]]
         return data
 
 
 class PromoCodeInputSerializer(InputSerializer):
-    code = serializers.RegexField(r"^[A-Za-z0-9_-]{1,64}$", help_text="e.g. TUESDAY20")
+    code = serializers.RegexField(PROMO_CODE_PATTERN, help_text="In any case, e.g. TUESDAY20 or tuesday20.")
 
 
 class EventInputSerializer(InputSerializer):

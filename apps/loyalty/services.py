@@ -3,32 +3,32 @@ customer, after checking what SessionM cannot check for us, and answers what cha
 
 import logging
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.languages import culture_for
+from apps.accounts.models import Customer
 from apps.api.errors import LoyaltyUnavailable, NotFound
 from apps.messaging.ledger import OfferFacts, wallet_item_mark, wallet_item_record, wallet_items_discover_later
 from apps.messaging.models import WalletItemSource, WalletItemState
 from apps.messaging.selectors import wallet_item_ids
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMError
+from apps.sessionm.types import PromoCodeDiscount, TransactionLine, TransactionPayment, lines_subtotal
 
 from .catalogue import catalogue_offer
 from .errors import OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvalid, sessionm_errors
+from .promo_codes import promo_code_normalize
 from .selectors import wallet_item_get
 from .types import (
     EventReport,
     OptIn,
-    PosPayment,
     PromoCodeClaim,
     RecordedTransaction,
     Redemption,
     RewardPurchase,
-    TransactionLine,
     WalletItem,
 )
 
@@ -44,14 +44,14 @@ _HISTORY_LOOKUP_EVENTS = 1000
 
 
 @sessionm_errors()
-def campaign_opt_in(*, customer, campaign_id: str) -> OptIn:
+def campaign_opt_in(*, customer: Customer, campaign_id: str) -> OptIn:
     with sessionm_errors(not_found=NotFound(_("There is no such campaign."))):
         get_sessionm_client().opt_in(customer.sessionm_user_id, campaign_id)
     return OptIn(campaign_id=campaign_id, opted_in=True)
 
 
 @sessionm_errors()
-def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
+def offer_redeem(*, customer: Customer, user_offer_id: str) -> Redemption:
     """Redeem a wallet offer. SessionM's redeem takes only the user_offer_id, so the offer is first looked up
     in this customer's wallet: another customer's offer is "not found", exactly like a missing one. One that
     has left the wallet (redeemed or expired) is told apart by the customer's own activity log."""
@@ -68,7 +68,7 @@ def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
     return Redemption(item=item, redeemed_at=timezone.now())
 
 
-def _in_history(*, customer, user_offer_id: str) -> bool:
+def _in_history(*, customer: Customer, user_offer_id: str) -> bool:
     """Whether the customer's recent activity names this offer (SessionM logs every offer it issues)."""
     # `since` asks SessionM for the events after a moment: the recent window, not the whole history.
     events = get_sessionm_client().get_timeline_events(
@@ -81,7 +81,7 @@ def _in_history(*, customer, user_offer_id: str) -> bool:
 
 
 @sessionm_errors()
-def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
+def reward_purchase(*, customer: Customer, offer_id: str) -> RewardPurchase:
     """Buy a Rewards Store offer with points. SessionM spends the points and issues the offer in one step and
     refuses when the balance is short (InsufficientPoints, 409)."""
     culture = culture_for(customer.language)
@@ -141,7 +141,7 @@ def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
     )
 
 
-def _spend_accounts(*, customer, reward_store_id: str) -> list[str]:
+def _spend_accounts(*, customer: Customer, reward_store_id: str) -> list[str]:
     """The point account(s) a purchase spends from, which SessionM requires: the reward store's own, else
     the customer's accounts from all_balances, as SessionM's purchase page advises."""
     client = get_sessionm_client()
@@ -155,7 +155,7 @@ def _spend_accounts(*, customer, reward_store_id: str) -> list[str]:
     return accounts
 
 
-def _bought_user_offer_id(*, customer, offer_id: str | None) -> str | None:
+def _bought_user_offer_id(*, customer: Customer, offer_id: str | None) -> str | None:
     """The newest issued wallet offer of `offer_id` that the ledger does not know yet, or None (any failure
     reads as None: the purchase already happened)."""
     if offer_id is None:
@@ -177,10 +177,10 @@ def _bought_user_offer_id(*, customer, offer_id: str | None) -> str | None:
 @sessionm_errors()
 def pos_transaction_send(
     *,
-    customer,
+    customer: Customer,
     store_id: str,
     lines: list[TransactionLine],
-    payments: list[PosPayment],
+    payments: list[TransactionPayment],
     promo_code: str | None,
     request_id: str,
     transaction_id: str,
@@ -196,54 +196,25 @@ def pos_transaction_send(
     """
     discounts = []
     if promo_code:
-        discount = {"discount_id": "1", "type": "promo_code", "code": promo_code}
+        promo_code = _promo_code(promo_code)
         try:
-            claim = promo_code_claim(customer=customer, code=promo_code)
+            user_offer_id = promo_code_claim(customer=customer, code=promo_code).user_offer_id
         except PromoCodeAlreadyClaimed:
-            pass
-        else:
-            discount["user_offer_id"] = claim.user_offer_id
-        discounts.append(discount)
+            user_offer_id = None
+        discounts.append(PromoCodeDiscount(code=promo_code, user_offer_id=user_offer_id))
 
     opened_at = timezone.now()
-    subtotal = sum((line.subtotal for line in lines), Decimal("0"))
-    transaction = {
-        "transaction_id": transaction_id,
-        "is_closed": True,
-        "is_voided": False,
-        "channel": TRANSACTION_CHANNEL,
-        "open_time": opened_at.isoformat(),
-        "modified_time": opened_at.isoformat(),
-        "subtotal": _money(subtotal),
-        "tax_total": _money(Decimal("0")),
-        "items": [
-            {
-                "line_id": str(number),
-                "item_id": line.sku,
-                "quantity": line.quantity,
-                "unit_price": _money(line.unit_price),
-                "subtotal": _money(line.subtotal),
-                "tax_included": True,
-            }
-            for number, line in enumerate(lines, start=1)
-        ],
-        # Every payment names the customer: Cloud POS attaches a transaction to a member through its payments
-        # (shared/specs/sessionm.md, "Cloud POS", send_transaction).
-        "payments": [
-            {
-                "payment_id": str(number),
-                "type": payment.type,
-                "amount": _money(payment.amount),
-                "payment_time": opened_at.isoformat(),
-                "user_id": customer.sessionm_user_id,
-                "user_id_type": "SessionM_ID",
-            }
-            for number, payment in enumerate(payments, start=1)
-        ],
-        "discounts": discounts,
-    }
     receipt = get_sessionm_client().send_transaction(
-        request_id=request_id, transaction=transaction, culture=culture_for(customer.language), store_id=store_id
+        request_id=request_id,
+        transaction_id=transaction_id,
+        user_id=customer.sessionm_user_id,
+        opened_at=opened_at,
+        channel=TRANSACTION_CHANNEL,
+        lines=lines,
+        payments=payments,
+        discounts=discounts,
+        culture=culture_for(customer.language),
+        store_id=store_id,
     )
     # Offers the transaction earns are issued later by SessionM's rules; the wallet ledger looks for them.
     wallet_items_discover_later(customer=customer, since=opened_at, source=WalletItemSource.TRANSACTION)
@@ -254,20 +225,18 @@ def pos_transaction_send(
         channel=TRANSACTION_CHANNEL,
         opened_at=opened_at,
         lines=tuple(lines),
-        subtotal=subtotal,
+        subtotal=lines_subtotal(lines),
         promo_code=promo_code or None,
         store_id=store_id,
         payments=tuple(payments),
     )
 
 
-def _money(amount: Decimal) -> str:
-    return str(amount.quantize(Decimal("0.01")))
-
-
 @sessionm_errors()
-def promo_code_claim(*, customer, code: str) -> PromoCodeClaim:
-    """Claim a promo code: the offer it grants lands in the customer's wallet."""
+def promo_code_claim(*, customer: Customer, code: str) -> PromoCodeClaim:
+    """Claim a promo code, in any case (apps/loyalty/promo_codes.py): the offer it grants lands in the
+    customer's wallet."""
+    code = _promo_code(code)
     with sessionm_errors(not_found=PromoCodeInvalid()):
         claim = get_sessionm_client().claim_promo_code(customer.sessionm_user_id, code)
     if claim.user_offer_id:
@@ -279,8 +248,15 @@ def promo_code_claim(*, customer, code: str) -> PromoCodeClaim:
     return PromoCodeClaim(code=claim.code or code, offer_id=claim.offer_id, user_offer_id=claim.user_offer_id)
 
 
+def _promo_code(code: str) -> str:
+    normalized = promo_code_normalize(code)
+    if normalized is None:
+        raise PromoCodeInvalid()
+    return normalized
+
+
 @sessionm_errors()
-def event_report(*, customer, event: str) -> EventReport:
+def event_report(*, customer: Customer, event: str) -> EventReport:
     """Report a behaviour (e.g. "survey_completed") for SessionM's campaign rules; an event the program
     does not know is UnknownEvent (422)."""
     result = get_sessionm_client().trigger_event(

@@ -5,7 +5,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from apps.sessionm.types import Campaign, PointAuditEntry, RewardStoreOffer, TimelineEvent, UserOffer
+from apps.sessionm.types import (
+    Campaign,
+    PointAuditEntry,
+    RewardStoreOffer,
+    TimelineEvent,
+    TransactionLine,
+    TransactionPayment,
+    UserOffer,
+)
 
 from .labels import activity_title, point_history_label, program_name
 
@@ -233,23 +241,6 @@ class RewardPurchase:
 
 
 @dataclass(frozen=True)
-class TransactionLine:
-    sku: str
-    quantity: int
-    unit_price: Decimal
-
-    @property
-    def subtotal(self) -> Decimal:
-        return self.unit_price * self.quantity
-
-
-@dataclass(frozen=True)
-class PosPayment:
-    type: str  # as the till names it: CASH, CARD, GIFT_CARD, ...
-    amount: Decimal
-
-
-@dataclass(frozen=True)
 class RecordedTransaction:
     """The purchase as sent to SessionM's Cloud POS; points and offers follow from SessionM's rules."""
 
@@ -262,7 +253,7 @@ class RecordedTransaction:
     subtotal: Decimal
     promo_code: str | None
     store_id: str
-    payments: tuple[PosPayment, ...]
+    payments: tuple[TransactionPayment, ...]
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,17 @@
 
 Plain Python: configuration comes in as keyword arguments (apps.sessionm.get_sessionm_client builds it from
 settings), results come out as the frozen dataclasses of apps.sessionm.types, failures as the exceptions of
-apps.sessionm.errors. Paths live in apps.sessionm.routes only.
+apps.sessionm.errors. The wire format is the client's alone: a caller passes typed values (a purchase's
+TransactionLine, TransactionPayment and PromoCodeDiscount) and never builds a SessionM body. Paths, retry
+safety and where each answer is kept live in apps.sessionm.routes only.
 """
 
 import base64
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
@@ -28,15 +31,18 @@ from .types import (
     PointBalances,
     PrivacyRequest,
     PromoClaim,
+    PromoCodeDiscount,
     Purchase,
     RewardStore,
     RewardStoreOffersPage,
     SessionMUser,
-    Tag,
     TimelineEvent,
     TimelinePage,
+    TransactionLine,
+    TransactionPayment,
     TransactionReceipt,
     UserOffersPage,
+    lines_subtotal,
 )
 
 logger = logging.getLogger(__name__)
@@ -49,23 +55,6 @@ MAX_REWARD_STORE_IDS = 100
 MAX_POS_ITEMS = 1000
 MAX_POS_DISCOUNTS = 100
 MAX_POS_PAYMENTS = 100
-
-# Where a Core success envelope keeps the resource of each route (Connect and POS always use "payload");
-# None: the call answers {"status":"ok"} and nothing is read.
-_CORE_RESOURCE: dict[str, str | None] = {
-    "user_create": "user",
-    "user_get": "user",
-    "user_get_external": "user",
-    "user_update": "user",
-    "privacy_forget_request": "privacy_request",
-    "tags_add": None,
-    "tags_add_external": None,
-    "tags_get": "tags",
-    "timeline_get": envelope.WHOLE,  # `result` and the `event_types` that name the events' type ids
-    "campaigns_eligible": "campaigns",
-    "campaign_opt_in": None,
-    "promo_code_claim": "promo_code",
-}
 
 # Core user attributes update_user may change (spec §3); anything else is a programming error.
 _UPDATABLE_USER_FIELDS = frozenset(
@@ -242,10 +231,6 @@ class SessionMClient:
             # Exactly one of the two was given (checked above), so this one is a str.
             self._call("tags_add_external", path_params={"external_id": cast(str, external_id)}, json=body)
 
-    def get_tags(self, user_id: str) -> list[Tag]:
-        data = self._call("tags_get", path_params={"user_id": user_id})
-        return self._parse("tags_get", lambda tags: [Tag.from_wire(tag) for tag in _list(tags)], data)
-
     # --- Core: activity, campaigns, promo codes ------------------------------------------------------------
 
     def get_timeline(
@@ -350,9 +335,6 @@ class SessionMClient:
             data,
         )
 
-    def revoke_offer(self, user_offer_id: str, *, reason: str) -> None:
-        self._call("offer_revoke", json={"user_offer_id": user_offer_id, "reason": reason})
-
     def redeem_offer(self, user_offer_id: str) -> None:
         self._call("offer_redeem", json={"user_offer_id": user_offer_id, "force_redeem": False})
 
@@ -441,16 +423,67 @@ class SessionMClient:
     # --- Cloud POS -----------------------------------------------------------------------------------------
 
     def send_transaction(
-        self, *, request_id: str, transaction: dict[str, Any], culture: str | None = None, store_id: str | None = None
+        self,
+        *,
+        request_id: str,
+        transaction_id: str,
+        user_id: str,
+        opened_at: datetime,
+        channel: str,
+        lines: Sequence[TransactionLine],
+        payments: Sequence[TransactionPayment],
+        discounts: Sequence[PromoCodeDiscount] = (),
+        culture: str | None = None,
+        store_id: str | None = None,
     ) -> TransactionReceipt:
-        """Record a purchase. `request_id` is SessionM's idempotency key: sending the same one again returns
-        the first answer and changes nothing, so the call is retried safely. While the first call with this
-        request_id is still processing SessionM answers "pending processing": SessionMPendingProcessing,
-        meaning send the same request_id again later (DOC_POS_CONTAINER in routes). `store_id`: the store the
-        till rang it up in (default: the configured SESSIONM_POS_STORE_ID)."""
-        for name, limit in (("items", MAX_POS_ITEMS), ("discounts", MAX_POS_DISCOUNTS), ("payments", MAX_POS_PAYMENTS)):
-            if len(transaction.get(name) or ()) > limit:
+        """Record a closed purchase of the customer `user_id`. `request_id` is SessionM's idempotency key:
+        sending the same one again returns the first answer and changes nothing, so the call is retried safely.
+        While the first call with this request_id is still processing SessionM answers "pending processing":
+        SessionMPendingProcessing, meaning send the same request_id again later (DOC_POS_CONTAINER in routes).
+        `store_id`: the store the till rang it up in (default: the configured SESSIONM_POS_STORE_ID)."""
+        for name, entries, limit in (
+            ("items", lines, MAX_POS_ITEMS),
+            ("discounts", discounts, MAX_POS_DISCOUNTS),
+            ("payments", payments, MAX_POS_PAYMENTS),
+        ):
+            if len(entries) > limit:
                 raise ValueError(f"a transaction carries at most {limit} {name}")
+        opened = opened_at.isoformat()
+        # A closed, unvoided transaction, prices tax included (DOC_POS_SEND and DOC_POS_CONTAINER in routes).
+        transaction = {
+            "transaction_id": transaction_id,
+            "is_closed": True,
+            "is_voided": False,
+            "channel": channel,
+            "open_time": opened,
+            "modified_time": opened,
+            "subtotal": _money(lines_subtotal(lines)),
+            "tax_total": _money(Decimal("0")),
+            "items": [
+                {
+                    "line_id": str(number),
+                    "item_id": line.sku,
+                    "quantity": line.quantity,
+                    "unit_price": _money(line.unit_price),
+                    "subtotal": _money(line.subtotal),
+                    "tax_included": True,
+                }
+                for number, line in enumerate(lines, start=1)
+            ],
+            # Every payment names the customer: Cloud POS attaches a transaction to a member through them.
+            "payments": [
+                {
+                    "payment_id": str(number),
+                    "type": payment.type,
+                    "amount": _money(payment.amount),
+                    "payment_time": opened,
+                    "user_id": user_id,
+                    "user_id_type": "SessionM_ID",
+                }
+                for number, payment in enumerate(payments, start=1)
+            ],
+            "discounts": [_promo_code_discount(number, discount) for number, discount in enumerate(discounts, start=1)],
+        }
         body: dict[str, Any] = {
             "store_id": store_id or self._pos_store_id,
             "client_id": self._pos_client_id,
@@ -479,7 +512,6 @@ class SessionMClient:
         if route.product == "connect":
             json = {"retailer_id": self._retailer_id, **(json or {})}
         label = f"sessionm {route_name}"
-        resource = _CORE_RESOURCE[route_name] if route.product == "core" else "payload"
 
         started = time.monotonic()
         try:
@@ -501,7 +533,7 @@ class SessionMClient:
             logger.warning("%s failed: %s after %d ms", label, exc.__class__.__name__, _elapsed_ms(started))
             raise
         try:
-            data = envelope.read(response, label=label, resource=resource)
+            data = envelope.read(response, label=label, resource=route.resource)
         except SessionMError as exc:
             logger.warning(
                 "%s -> HTTP %s %s (code %s) in %d ms",
@@ -537,6 +569,18 @@ def _dict(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TypeError(f"expected an object, got {type(value).__name__}")
     return value
+
+
+def _promo_code_discount(number: int, discount: PromoCodeDiscount) -> dict[str, str]:
+    entry = {"discount_id": str(number), "type": "promo_code", "code": discount.code}
+    if discount.user_offer_id:
+        entry["user_offer_id"] = discount.user_offer_id
+    return entry
+
+
+def _money(amount: Decimal) -> str:
+    """An amount as Cloud POS reads it: a decimal string with cents ("18.00")."""
+    return str(amount.quantize(Decimal("0.01")))
 
 
 def _campaigns(campaigns: Any) -> list[Campaign]:

@@ -10,17 +10,17 @@ from typing import Any
 import requests
 
 from . import errors as e
+from .routes import WHOLE_ENVELOPE
 
 _AUTH_STATUSES = frozenset({401, 403})
 # Connect's {"error": ...} is sometimes a code, sometimes prose that may quote customer data: only an
 # identifier-like value is used as the code (and so may reach logs).
 _CODE = re.compile(r"[a-z0-9_.-]{1,64}")
-# `resource` value asking for the whole success envelope (a Core answer with several top keys).
-WHOLE = "*"
 
 
 def read(response: requests.Response, *, label: str, resource: str | None) -> Any:
-    """The value under `resource` in a success envelope (None when `resource` is None).
+    """The value under `resource` in a success envelope (the whole envelope for WHOLE_ENVELOPE, None when
+    `resource` is None: apps.sessionm.routes.Route.resource).
 
     Raises the SessionMError the response stands for.
     """
@@ -42,7 +42,7 @@ def read(response: requests.Response, *, label: str, resource: str | None) -> An
         raise e.SessionMBadResponse(f"{label}: unexpected answer (HTTP {status})", status_code=status)
     if resource is None:
         return None
-    if resource == WHOLE:
+    if resource == WHOLE_ENVELOPE:
         return body
     if resource not in body:
         raise e.SessionMBadResponse(f"{label}: success envelope without {resource!r}", status_code=status)

@@ -6,9 +6,9 @@ SessionM's own message can echo personal data (an email address), so it is kept 
 never put in the text that reaches logs.
 """
 
-from typing import Any
+from typing import Unpack
 
-from apps.upstream.errors import UpstreamBadResponse, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from apps.upstream.errors import ErrorFields, UpstreamBadResponse, UpstreamError, UpstreamTimeout, UpstreamUnavailable
 
 # --- Error codes --------------------------------------------------------------------------------------------
 # Our credentials or tenant configuration are wrong.
@@ -46,16 +46,8 @@ class SessionMError(UpstreamError):
 
     upstream = "sessionm"
 
-    def __init__(
-        self,
-        message: str = "",
-        *,
-        status_code: int | None = None,
-        code: str | None = None,
-        details: dict[str, Any] | None = None,
-        upstream_message: str = "",
-    ):
-        super().__init__(message, status_code=status_code, code=code, details=details)
+    def __init__(self, message: str = "", *, upstream_message: str = "", **fields: Unpack[ErrorFields]):
+        super().__init__(message, **fields)
         self.upstream_message = upstream_message
 
 

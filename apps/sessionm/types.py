@@ -1,55 +1,48 @@
-"""Typed results of the SessionM client: frozen dataclasses keeping what the screens need.
+"""Typed values of the SessionM client: the results it reads (frozen dataclasses keeping what the screens
+need) and the Cloud POS lines it is given to write (at the end).
 
-Fields are named after their wire field (renames are noted where the wire name is ambiguous, e.g. a user
-offer's `id` is `user_offer_id`). Each `from_wire` is the one place its wire shape is read: SessionM omits
-absent values, so every optional field may be missing; times are aware datetimes, money is Decimal and
-points are int.
+Fields of a result are named after their wire field (`At` names the wire's path where it differs, e.g. a user
+offer's `id` is `user_offer_id`). A result's field list is the one place its wire shape is read: most are
+`wire.Record`s, whose annotations say how each field is read (the aliases below); the few whose reading is
+not one value per field keep their own `from_wire`. SessionM omits absent values, so every optional field may
+be missing; times are aware datetimes, money is Decimal and points are int.
 """
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from . import wire
+from .wire import At, Read, Record
+
+# How the fields of a Record are read (wire.py): absent values are None, or 0 for a Count.
+Text = Annotated[str | None, Read(wire.text)]
+Id = Annotated[str, Read(wire.identifier)]  # required
+Points = Annotated[int | None, Read(wire.points)]
+Count = Annotated[int, Read(wire.count)]
+Moment = Annotated[datetime | None, Read(wire.moment)]
+Flag = Annotated[bool, Read(wire.flag)]
+Image = Annotated[str | None, Read(wire.first_media_uri)]  # the first of a `media` list
 
 
 @dataclass(frozen=True)
-class PointAccount:
-    account_name: str | None
-    point_account_id: str | None
-    available_balance: int
-    life_time_value: int
-
-    @classmethod
-    def from_wire(cls, data: Any) -> "PointAccount":
-        data = wire.mapping(data)
-        return cls(
-            account_name=wire.text(data.get("account_name")),
-            point_account_id=wire.text(data.get("point_account_id")),
-            available_balance=wire.points(data.get("available_balance")) or 0,
-            life_time_value=wire.points(data.get("life_time_value")) or 0,
-        )
+class PointAccount(Record):
+    account_name: Text
+    point_account_id: Text
+    available_balance: Count
+    life_time_value: Count
 
 
 @dataclass(frozen=True)
-class PointBalances:
+class PointBalances(Record):
     """Connect `all_balances` payload, and Core's `tier_details.point_account_balances`."""
 
-    total_points: int
-    life_time_points: int
-    accounts: tuple[PointAccount, ...]  # wire `details`
-
-    @classmethod
-    def from_wire(cls, data: Any) -> "PointBalances":
-        data = wire.mapping(data)
-        summary = wire.mapping(data.get("summary"))
-        return cls(
-            total_points=wire.points(summary.get("total_points")) or 0,
-            life_time_points=wire.points(summary.get("life_time_points")) or 0,
-            accounts=tuple(PointAccount.from_wire(entry) for entry in wire.items(data.get("details"))),
-        )
+    total_points: Annotated[Count, At("summary.total_points")]
+    life_time_points: Annotated[Count, At("summary.life_time_points")]
+    accounts: Annotated[tuple[PointAccount, ...], Read(wire.records(PointAccount.from_wire)), At("details")]
 
 
 @dataclass(frozen=True)
@@ -75,65 +68,32 @@ class TierLevel:
 
 
 @dataclass(frozen=True)
-class SessionMUser:
+class SessionMUser(Record):
     """A Core user. The tier fields are set only when fetched with `expand_incentives`."""
 
-    id: str
-    external_id: str | None
-    email: str | None
-    first_name: str | None
-    last_name: str | None
-    dob: date | None
-    locale: str | None
-    opted_in: bool
-    available_points: int
-    created_at: datetime | None
-    user_profile: dict[str, Any] = field(default_factory=dict)  # only when fetched with user_profile
-    tier: str | None = None
-    tier_points: int | None = None
-    next_tier_points: int | None = None
-    tier_levels: tuple[TierLevel, ...] = ()
-    point_account_balances: PointBalances | None = None
-
-    @classmethod
-    def from_wire(cls, data: Any) -> "SessionMUser":
-        data = wire.mapping(data)
-        tier_details = wire.mapping(data.get("tier_details"))
-        balances = tier_details.get("point_account_balances")
-        return cls(
-            id=wire.identifier(data.get("id")),
-            external_id=wire.text(data.get("external_id")),
-            email=wire.text(data.get("email")),
-            first_name=wire.text(data.get("first_name")),
-            last_name=wire.text(data.get("last_name")),
-            dob=wire.day(data.get("dob")),
-            locale=wire.text(data.get("locale")),
-            opted_in=wire.flag(data.get("opted_in")),
-            available_points=wire.points(data.get("available_points")) or 0,
-            created_at=wire.moment(data.get("created_at")),
-            user_profile=wire.mapping(data.get("user_profile")),
-            tier=wire.text(data.get("tier")),
-            tier_points=wire.points(data.get("tier_points")),
-            next_tier_points=wire.points(data.get("next_tier_points")),
-            tier_levels=tuple(TierLevel.from_wire(level) for level in wire.items(tier_details.get("tier_levels"))),
-            point_account_balances=None if balances is None else PointBalances.from_wire(balances),
-        )
-
-
-@dataclass(frozen=True)
-class Tag:
-    name: str
-    count: int | None  # counter tags (added without ttl)
-    expires_at: datetime | None  # expiring tags (added with ttl)
-
-    @classmethod
-    def from_wire(cls, data: Any) -> "Tag":
-        data = wire.mapping(data)
-        return cls(
-            name=wire.identifier(data.get("name")),
-            count=wire.points(data.get("count")),
-            expires_at=wire.moment(data.get("expires_at")),
-        )
+    id: Id
+    external_id: Text
+    email: Text
+    first_name: Text
+    last_name: Text
+    dob: Annotated[date | None, Read(wire.day)]
+    locale: Text
+    opted_in: Flag
+    available_points: Count
+    created_at: Moment
+    # Only when fetched with user_profile.
+    user_profile: Annotated[dict[str, Any], Read(wire.mapping)] = field(default_factory=dict)
+    tier: Text = None
+    tier_points: Points = None
+    next_tier_points: Points = None
+    tier_levels: Annotated[
+        tuple[TierLevel, ...], Read(wire.records(TierLevel.from_wire)), At("tier_details.tier_levels")
+    ] = ()
+    point_account_balances: Annotated[
+        PointBalances | None,
+        Read(wire.optional(PointBalances.from_wire)),
+        At("tier_details.point_account_balances"),
+    ] = None
 
 
 @dataclass(frozen=True)
@@ -242,90 +202,43 @@ def _lenient_points(value: Any) -> int | None:
 
 
 @dataclass(frozen=True)
-class Campaign:
-    campaign_id: str
-    name: str | None
-    start_date: datetime | None
-    end_date: datetime | None
-    requires_opt_in: bool  # custom_payload.requires_opt_in
-    state: str | None  # progress.state: available | opted_in | in_progress | completed
-    opted_in: bool  # progress.opted_in
-    percent: int  # progress.percent, 0-100
-    header: str | None  # template.message.header
-    description: str | None  # template.message.description
-    image_url: str | None  # template.message.image_url
-    custom_payload: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_wire(cls, data: Any) -> "Campaign":
-        data = wire.mapping(data)
-        custom = wire.mapping(data.get("custom_payload"))
-        progress = wire.mapping(data.get("progress"))
-        message = wire.mapping(wire.mapping(data.get("template")).get("message"))
-        return cls(
-            campaign_id=wire.identifier(data.get("campaign_id")),
-            name=wire.text(data.get("name")),
-            start_date=wire.moment(data.get("start_date")),
-            end_date=wire.moment(data.get("end_date")),
-            requires_opt_in=wire.flag(custom.get("requires_opt_in")),
-            state=wire.text(progress.get("state")),
-            opted_in=wire.flag(progress.get("opted_in")),
-            percent=wire.points(progress.get("percent")) or 0,
-            header=wire.text(message.get("header")),
-            description=wire.text(message.get("description")),
-            image_url=wire.text(message.get("image_url")),
-            custom_payload=custom,
-        )
+class Campaign(Record):
+    campaign_id: Id
+    name: Text
+    start_date: Moment
+    end_date: Moment
+    requires_opt_in: Annotated[Flag, At("custom_payload.requires_opt_in")]
+    state: Annotated[Text, At("progress.state")]  # available | opted_in | in_progress | completed
+    opted_in: Annotated[Flag, At("progress.opted_in")]
+    percent: Annotated[Count, At("progress.percent")]  # 0-100
+    header: Annotated[Text, At("template.message.header")]
+    description: Annotated[Text, At("template.message.description")]
+    image_url: Annotated[Text, At("template.message.image_url")]
+    custom_payload: Annotated[dict[str, Any], Read(wire.mapping)] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class PromoClaim:
-    code: str | None
-    offer_id: str | None
-    user_offer_id: str | None
-
-    @classmethod
-    def from_wire(cls, data: Any) -> "PromoClaim":
-        data = wire.mapping(data)
-        return cls(
-            code=wire.text(data.get("code")),
-            offer_id=wire.text(data.get("offer_id")),
-            user_offer_id=wire.text(data.get("user_offer_id")),
-        )
+class PromoClaim(Record):
+    code: Text
+    offer_id: Text
+    user_offer_id: Text
 
 
 @dataclass(frozen=True)
-class UserOffer:
+class UserOffer(Record):
     """An issued offer in the customer's wallet ("Ready to Redeem"), in the culture asked for."""
 
-    user_offer_id: str  # wire `id`
-    offer_id: str | None
-    name: str | None
-    description: str | None
-    terms: str | None
-    image_url: str | None  # first `media[].uri`
-    is_redeemable: bool
-    start_date: datetime | None
-    expires_at: datetime | None  # wire `redemption_end_date`
-    pos_discount_id: str | None
-    offer_type: str | None
-
-    @classmethod
-    def from_wire(cls, data: Any) -> "UserOffer":
-        data = wire.mapping(data)
-        return cls(
-            user_offer_id=wire.identifier(data.get("id")),
-            offer_id=wire.text(data.get("offer_id")),
-            name=wire.text(data.get("name")),
-            description=wire.text(data.get("description")),
-            terms=wire.text(data.get("terms")),
-            image_url=wire.first_media_uri(data.get("media")),
-            is_redeemable=wire.flag(data.get("is_redeemable")),
-            start_date=wire.moment(data.get("start_date")),
-            expires_at=wire.moment(data.get("redemption_end_date")),
-            pos_discount_id=wire.text(data.get("pos_discount_id")),
-            offer_type=wire.text(data.get("offer_type")),
-        )
+    user_offer_id: Annotated[Id, At("id")]
+    offer_id: Text
+    name: Text
+    description: Text
+    terms: Text
+    image_url: Annotated[Image, At("media")]
+    is_redeemable: Flag
+    start_date: Moment
+    expires_at: Annotated[Moment, At("redemption_end_date")]
+    pos_discount_id: Text
+    offer_type: Text
 
 
 @dataclass(frozen=True)
@@ -349,76 +262,40 @@ class UserOffersPage:
 
 
 @dataclass(frozen=True)
-class IssuedOffer:
+class IssuedOffer(Record):
     """One entry of an issue call's `status_list`; a non-zero `fail_reason` means it was not issued."""
 
-    user_offer_id: str | None
-    offer_id: str | None
-    fail_reason: int | None
+    user_offer_id: Text
+    offer_id: Text
+    fail_reason: Points
 
     @property
     def issued(self) -> bool:
         return not self.fail_reason and self.user_offer_id is not None
 
-    @classmethod
-    def from_wire(cls, data: Any) -> "IssuedOffer":
-        data = wire.mapping(data)
-        return cls(
-            user_offer_id=wire.text(data.get("user_offer_id")),
-            offer_id=wire.text(data.get("offer_id")),
-            fail_reason=wire.points(data.get("fail_reason")),
-        )
+
+@dataclass(frozen=True)
+class RewardStore(Record):
+    id: Id
+    name: Text
+    point_account_id: Text
 
 
 @dataclass(frozen=True)
-class RewardStore:
-    id: str
-    name: str | None
-    point_account_id: str | None
-
-    @classmethod
-    def from_wire(cls, data: Any) -> "RewardStore":
-        data = wire.mapping(data)
-        return cls(
-            id=wire.identifier(data.get("id")),
-            name=wire.text(data.get("name")),
-            point_account_id=wire.text(data.get("point_account_id")),
-        )
-
-
-@dataclass(frozen=True)
-class RewardStoreOffer:
+class RewardStoreOffer(Record):
     """An offer purchasable with points ("Rewards Store"), in the culture asked for."""
 
-    reward_store_offer_id: str  # wire `id`
-    root_offer_id: str | None
-    reward_store_id: str | None
-    price: int  # points
-    start_date: datetime | None
-    end_date: datetime | None
-    title: str | None  # offer_details.title
-    description: str | None  # offer_details.description
-    terms: str | None  # offer_details.terms
-    image_url: str | None  # first offer_details.media[].uri
-    pos_discount_id: str | None  # offer_details.pos_discount_id
-
-    @classmethod
-    def from_wire(cls, data: Any) -> "RewardStoreOffer":
-        data = wire.mapping(data)
-        details = wire.mapping(data.get("offer_details"))
-        return cls(
-            reward_store_offer_id=wire.identifier(data.get("id")),
-            root_offer_id=wire.text(data.get("root_offer_id")),
-            reward_store_id=wire.text(data.get("reward_store_id")),
-            price=wire.points(data.get("price")) or 0,
-            start_date=wire.moment(data.get("start_date")),
-            end_date=wire.moment(data.get("end_date")),
-            title=wire.text(details.get("title")),
-            description=wire.text(details.get("description")),
-            terms=wire.text(details.get("terms")),
-            image_url=wire.first_media_uri(details.get("media")),
-            pos_discount_id=wire.text(details.get("pos_discount_id")),
-        )
+    reward_store_offer_id: Annotated[Id, At("id")]
+    root_offer_id: Text
+    reward_store_id: Text
+    price: Count  # points
+    start_date: Moment
+    end_date: Moment
+    title: Annotated[Text, At("offer_details.title")]
+    description: Annotated[Text, At("offer_details.description")]
+    terms: Annotated[Text, At("offer_details.terms")]
+    image_url: Annotated[Image, At("offer_details.media")]
+    pos_discount_id: Annotated[Text, At("offer_details.pos_discount_id")]
 
 
 @dataclass(frozen=True)
@@ -486,74 +363,80 @@ def _purchased_user_offer_id(data: dict[str, Any]) -> str | None:
 
 
 @dataclass(frozen=True)
-class PointAuditEntry:
-    id: str | None
-    account_name: str | None
-    point_account_id: str | None
-    modification: int  # signed: earned > 0, spent or expired < 0
-    amount_expired: int
-    modification_type: str | None
-    point_source_name: str | None
-    time_of_occurrence: datetime | None
-    transaction_id: str | None
+class PointAuditEntry(Record):
+    id: Text
+    account_name: Text
+    point_account_id: Text
+    modification: Count  # signed: earned > 0, spent or expired < 0
+    amount_expired: Count
+    modification_type: Text
+    point_source_name: Text
+    time_of_occurrence: Moment
+    transaction_id: Text
 
-    @classmethod
-    def from_wire(cls, data: Any) -> "PointAuditEntry":
-        data = wire.mapping(data)
-        return cls(
-            id=wire.text(data.get("id")),
-            account_name=wire.text(data.get("account_name")),
-            point_account_id=wire.text(data.get("point_account_id")),
-            modification=wire.points(data.get("modification")) or 0,
-            amount_expired=wire.points(data.get("amount_expired")) or 0,
-            modification_type=wire.text(data.get("modification_type")),
-            point_source_name=wire.text(data.get("point_source_name")),
-            time_of_occurrence=wire.moment(data.get("time_of_occurrence")),
-            transaction_id=wire.text(data.get("transaction_id")),
-        )
+
+def _points_awarded(outcomes: Any) -> int:
+    """The points of the outcomes the rules engine applied."""
+    applied = (wire.mapping(outcome) for outcome in wire.items(outcomes))
+    return sum(
+        wire.count(outcome.get("points_awarded")) for outcome in applied if wire.flag(outcome.get("is_outcome_applied"))
+    )
 
 
 @dataclass(frozen=True)
-class EventOutcome:
+class EventOutcome(Record):
     """What the rules engine did with a reported behaviour."""
 
-    user_event_id: str | None  # user_event.id
-    time_of_occurrence: datetime | None  # user_event.time_of_occurrence
-    event_saved_successfully: bool
-    rules_processed_successfully: bool
-    points_awarded: int  # sum over the applied outcomes
-
-    @classmethod
-    def from_wire(cls, data: Any) -> "EventOutcome":
-        data = wire.mapping(data)
-        event = wire.mapping(data.get("user_event"))
-        outcomes = [wire.mapping(outcome) for outcome in wire.items(data.get("outcomes"))]
-        return cls(
-            user_event_id=wire.text(event.get("id")),
-            time_of_occurrence=wire.moment(event.get("time_of_occurrence")),
-            event_saved_successfully=wire.flag(data.get("event_saved_successfully")),
-            rules_processed_successfully=wire.flag(data.get("rules_processed_successfully")),
-            points_awarded=sum(
-                wire.points(outcome.get("points_awarded")) or 0
-                for outcome in outcomes
-                if wire.flag(outcome.get("is_outcome_applied"))
-            ),
-        )
+    user_event_id: Annotated[Text, At("user_event.id")]
+    time_of_occurrence: Annotated[Moment, At("user_event.time_of_occurrence")]
+    event_saved_successfully: Flag
+    rules_processed_successfully: Flag
+    points_awarded: Annotated[int, Read(_points_awarded), At("outcomes")]  # sum over the applied outcomes
 
 
 @dataclass(frozen=True)
-class TransactionReceipt:
+class TransactionReceipt(Record):
     """Cloud POS accepted the transaction; points and offers follow asynchronously from the rules."""
 
-    transaction_id: str | None
-    request_id: str | None
-    state: str | None
+    transaction_id: Text
+    request_id: Text
+    state: Text
 
-    @classmethod
-    def from_wire(cls, data: Any) -> "TransactionReceipt":
-        data = wire.mapping(data)
-        return cls(
-            transaction_id=wire.text(data.get("transaction_id")),
-            request_id=wire.text(data.get("request_id")),
-            state=wire.text(data.get("state")),
-        )
+
+# --- Inputs: what a Cloud POS purchase is made of. The client writes the wire body from these
+# (SessionMClient.send_transaction), so no caller builds SessionM's transaction dict.
+
+
+@dataclass(frozen=True)
+class TransactionLine:
+    """One line of a purchase as the till rang it up."""
+
+    sku: str  # wire items[].item_id
+    quantity: int
+    unit_price: Decimal
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+def lines_subtotal(lines: Iterable[TransactionLine]) -> Decimal:
+    """What the lines add up to: the transaction's subtotal, tax included."""
+    return sum((line.subtotal for line in lines), Decimal("0"))
+
+
+@dataclass(frozen=True)
+class TransactionPayment:
+    """One payment of a purchase; the client names the customer in it (Cloud POS attaches a purchase to a
+    member through its payments)."""
+
+    type: str  # as the till names it: CASH, CARD, GIFT_CARD, ...
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PromoCodeDiscount:
+    """A promo code applied to a purchase; `user_offer_id` is the wallet offer its claim issued, when known."""
+
+    code: str
+    user_offer_id: str | None = None

@@ -1,7 +1,16 @@
 """Errors every vendor client raises for transport-level failures. Vendor packages subclass these so the API
 layer can map any upstream failure to 502/503/504 without knowing which vendor it was."""
 
-from typing import Any
+from typing import Any, TypedDict
+
+
+class ErrorFields(TypedDict, total=False):
+    """What any upstream error carries beside its message: a vendor's error class adds its own keyword
+    arguments and passes these through (`**fields: Unpack[ErrorFields]`) instead of repeating them."""
+
+    status_code: int | None
+    code: str | None
+    details: dict[str, Any] | None
 
 
 class UpstreamError(Exception):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.validation import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, time_zone_names
 from apps.api.errors import ApiError
+from apps.loyalty.promo_codes import PROMO_CODE_MAX_LENGTH, PROMO_CODE_PATTERN
 
 
 class DateInput(forms.DateInput):
@@ -165,8 +166,8 @@ class PromoCodeForm(forms.Form):
     # The app API's shape for a code: anything else can't be one, so SessionM is not asked.
     code = forms.RegexField(
         label=_("Promo code"),
-        regex=r"^[A-Za-z0-9_-]{1,64}$",
-        max_length=64,
+        regex=PROMO_CODE_PATTERN,
+        max_length=PROMO_CODE_MAX_LENGTH,
         error_messages={"invalid": _("This promo code is not valid."), "required": _("Enter a promo code.")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )

@@ -69,8 +69,8 @@ def success(mocked, path, body=None, headers=RATE_HEADERS, status=201):
 def test_trigger_campaign_sends_the_documented_request(client, mocked):
     success(mocked, "/campaigns/trigger/send")
 
-    result = client.trigger_campaign(
-        campaign_id="camp-welcome",
+    result = client.trigger(
+        target={"type": "campaign", "id": "camp-welcome"},
         recipients=[
             Recipient(
                 "user-1",
@@ -80,7 +80,7 @@ def test_trigger_campaign_sends_the_documented_request(client, mocked):
             ),
             Recipient("user-2"),
         ],
-        trigger_properties={"campaign": "welcome", "points": 100},
+        properties={"campaign": "welcome", "points": 100},
         send_id="welcome",
     )
 
@@ -115,10 +115,10 @@ def test_trigger_campaign_sends_the_documented_request(client, mocked):
 def test_trigger_canvas_names_properties_canvas_entry_properties(client, mocked):
     success(mocked, "/canvas/trigger/send")
 
-    client.trigger_canvas(
-        canvas_id="canvas-offer",
+    client.trigger(
+        target={"type": "canvas", "id": "canvas-offer"},
         recipients=[Recipient("user-1", trigger_properties={"offer_id": "o-1"})],
-        canvas_entry_properties={"kind": "offer_issued"},
+        properties={"kind": "offer_issued"},
     )
 
     assert sent_json(mocked.calls[0]) == {
@@ -157,10 +157,10 @@ def test_trigger_refuses_an_unknown_target_type(client, mocked):
 def test_dates_and_decimals_in_properties_are_sent_as_strings(client, mocked):
     success(mocked, "/campaigns/trigger/send")
 
-    client.trigger_campaign(
-        campaign_id="c",
+    client.trigger(
+        target={"type": "campaign", "id": "c"},
         recipients=[Recipient("u")],
-        trigger_properties={"expires_at": datetime(2026, 12, 1, 10, 0, tzinfo=UTC), "price": Decimal("4.50")},
+        properties={"expires_at": datetime(2026, 12, 1, 10, 0, tzinfo=UTC), "price": Decimal("4.50")},
     )
 
     assert sent_json(mocked.calls[0])["trigger_properties"] == {
@@ -173,7 +173,7 @@ def test_success_with_non_fatal_errors_is_kept_on_the_result(client, mocked):
     errors = [{"type": "The recipient was not found", "index": 1}]
     success(mocked, "/campaigns/trigger/send", body={"dispatch_id": DISPATCH, "message": "success", "errors": errors})
 
-    result = client.trigger_campaign(campaign_id="c", recipients=[Recipient("a"), Recipient("b")])
+    result = client.trigger(target={"type": "campaign", "id": "c"}, recipients=[Recipient("a"), Recipient("b")])
 
     assert result.dispatch_id == DISPATCH
     assert result.errors == errors
@@ -183,7 +183,7 @@ def test_rate_limit_headers_are_read_case_insensitively(client, mocked):
     lower = {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "3", "x-ratelimit-reset": str(RESET)}
     success(mocked, "/campaigns/trigger/send", headers=lower)
 
-    result = client.trigger_campaign(campaign_id="c", recipients=[Recipient("a")])
+    result = client.trigger(target={"type": "campaign", "id": "c"}, recipients=[Recipient("a")])
 
     assert result.rate_limit == RateLimit(limit=100, remaining=3, reset_at=datetime.fromtimestamp(RESET, tz=UTC))
 
@@ -191,7 +191,7 @@ def test_rate_limit_headers_are_read_case_insensitively(client, mocked):
 def test_an_answer_without_rate_limit_headers_has_no_rate_limit(client, mocked):
     success(mocked, "/campaigns/trigger/send", headers={})
 
-    assert client.trigger_campaign(campaign_id="c", recipients=[Recipient("a")]).rate_limit is None
+    assert client.trigger(target={"type": "campaign", "id": "c"}, recipients=[Recipient("a")]).rate_limit is None
 
 
 # --- Limits enforced before sending ------------------------------------------------------------------------
@@ -205,14 +205,15 @@ def test_an_answer_without_rate_limit_headers_has_no_rate_limit(client, mocked):
         ({"recipients": [Recipient("")]}, "external_user_id"),
         ({"recipients": [Recipient("u", send_to_existing_only=False)]}, "needs attributes"),
         ({"recipients": [Recipient("u", trigger_properties={"x": "a" * 51_200})]}, "at most 51200"),
-        ({"recipients": [Recipient("u")], "trigger_properties": {"x": "a" * 51_200}}, "at most 51200"),
-        ({"recipients": [Recipient("u")], "campaign_id": ""}, "campaign_id"),
+        ({"recipients": [Recipient("u")], "properties": {"x": "a" * 51_200}}, "at most 51200"),
+        ({"recipients": [Recipient("u")], "target": {"type": "campaign", "id": ""}}, "campaign_id"),
+        ({"recipients": [Recipient("u")], "target": {"type": "canvas"}}, "canvas_id"),
     ],
 )
 def test_trigger_limits_are_enforced_before_sending(client, mocked, kwargs, message):
-    kwargs = {"campaign_id": "c", **kwargs}
+    kwargs = {"target": {"type": "campaign", "id": "c"}, **kwargs}
     with pytest.raises(ValueError, match=message):
-        client.trigger_campaign(**kwargs)
+        client.trigger(**kwargs)
     assert len(mocked.calls) == 0
 
 
@@ -221,8 +222,10 @@ def test_fifty_recipients_and_properties_just_under_the_limit_are_sent(client, m
     # {"x":"..."} is 8 bytes of JSON around the value.
     properties = {"x": "a" * (51_200 - 8)}
 
-    client.trigger_campaign(
-        campaign_id="c", recipients=[Recipient(f"u{i}") for i in range(50)], trigger_properties=properties
+    client.trigger(
+        target={"type": "campaign", "id": "c"},
+        recipients=[Recipient(f"u{i}") for i in range(50)],
+        properties=properties,
     )
 
     assert len(sent_json(mocked.calls[0])["recipients"]) == 50
@@ -311,8 +314,14 @@ QUEUED = {"message": "queued"}
 @pytest.mark.parametrize(
     "path, call",
     [
-        ("/campaigns/trigger/send", lambda c: c.trigger_campaign(campaign_id="c", recipients=[Recipient("u")])),
-        ("/canvas/trigger/send", lambda c: c.trigger_canvas(canvas_id="v", recipients=[Recipient("u")])),
+        (
+            "/campaigns/trigger/send",
+            lambda c: c.trigger(target={"type": "campaign", "id": "c"}, recipients=[Recipient("u")]),
+        ),
+        (
+            "/canvas/trigger/send",
+            lambda c: c.trigger(target={"type": "canvas", "id": "v"}, recipients=[Recipient("u")]),
+        ),
         ("/users/track", lambda c: c.track_users(attributes=[{"external_id": "u", "first_name": "A"}])),
         ("/users/delete", lambda c: c.delete_users(["u"])),
     ],
@@ -340,7 +349,7 @@ def fail(mocked, path, status, body=None, headers=RATE_HEADERS, **kwargs):
 
 
 def trigger(client):
-    return client.trigger_campaign(campaign_id="c", recipients=[Recipient("u")])
+    return client.trigger(target={"type": "campaign", "id": "c"}, recipients=[Recipient("u")])
 
 
 def test_401_is_an_auth_error_that_never_repeats_the_key(client, mocked):

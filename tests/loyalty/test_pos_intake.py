@@ -175,7 +175,7 @@ def test_three_concurrent_sends_make_one_sessionm_transaction_and_the_same_answe
                         intake.TransactionLine("FF-PULLED-PORK", 1, Decimal("10.00")),
                         intake.TransactionLine("FF-CURLY", 1, Decimal("8.00")),
                     ],
-                    payments=[intake.PosPayment("CARD", Decimal("18.00"))],
+                    payments=[intake.TransactionPayment("CARD", Decimal("18.00"))],
                     member_code=code,
                     render=lambda recorded: dict(PosTransactionSerializer(recorded).data),
                 )
@@ -266,6 +266,15 @@ def test_an_unknown_sku_is_refused_by_sessionm_with_its_details(customer):
 
 def test_a_promo_code_is_claimed_and_applied(customer, api):
     body = ring_up(customer, [("FF-CURLY", 1, "8.00")], promo_code="TUESDAY20")
+
+    assert body["promo_code"] == "TUESDAY20"
+    assert [item["name"] for item in api.get(url("wallet")).json()["results"]] == ["20% off your order"]
+
+
+def test_a_promo_code_rung_up_in_lower_case_is_the_same_code(customer, api):
+    api.post(url("promo-codes"), {"code": "TUESDAY20"}, format="json")
+
+    body = ring_up(customer, [("FF-CURLY", 1, "8.00")], promo_code="tuesday20")
 
     assert body["promo_code"] == "TUESDAY20"
     assert [item["name"] for item in api.get(url("wallet")).json()["results"]] == ["20% off your order"]

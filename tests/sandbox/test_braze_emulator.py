@@ -49,8 +49,8 @@ def messages():
 
 
 def test_a_welcome_send_creates_the_profile_and_records_the_message(client):
-    result = client.trigger_campaign(
-        campaign_id="sandbox-welcome-campaign",
+    result = client.trigger(
+        target={"type": "campaign", "id": "sandbox-welcome-campaign"},
         recipients=[
             Recipient(
                 "user-amanda",
@@ -59,7 +59,7 @@ def test_a_welcome_send_creates_the_profile_and_records_the_message(client):
                 send_to_existing_only=False,
             )
         ],
-        trigger_properties={"campaign_id": "sandbox-welcome-campaign", "points": 0},
+        properties={"campaign_id": "sandbox-welcome-campaign", "points": 0},
         send_id="welcome",
     )
 
@@ -86,7 +86,7 @@ def test_a_welcome_send_creates_the_profile_and_records_the_message(client):
 
 
 def test_a_send_to_an_unknown_profile_with_send_to_existing_only_is_accepted_and_sends_nothing(client):
-    result = client.trigger_campaign(campaign_id="c", recipients=[Recipient("nobody")])
+    result = client.trigger(target={"type": "campaign", "id": "c"}, recipients=[Recipient("nobody")])
 
     assert result.dispatch_id
     assert messages() == []
@@ -96,8 +96,8 @@ def test_a_send_to_an_unknown_profile_with_send_to_existing_only_is_accepted_and
 def test_the_same_recipient_twice_in_one_call_gets_one_message(client):
     client.track_users(attributes=[{"external_id": "u1", "first_name": "Ana"}])
 
-    client.trigger_campaign(
-        campaign_id="c",
+    client.trigger(
+        target={"type": "campaign", "id": "c"},
         recipients=[Recipient("u1", trigger_properties={"n": 1}), Recipient("u1", trigger_properties={"n": 2})],
     )
 
@@ -130,10 +130,10 @@ def test_canvas_entry_properties_and_context_are_both_accepted(client, raw):
 def test_the_client_canvas_send_is_recorded(client):
     client.track_users(attributes=[{"external_id": "u1"}])
 
-    client.trigger_canvas(
-        canvas_id="canvas-2",
+    client.trigger(
+        target={"type": "canvas", "id": "canvas-2"},
         recipients=[Recipient("u1", trigger_properties={"x": 1})],
-        canvas_entry_properties={"y": 2},
+        properties={"y": 2},
     )
 
     (message,) = messages()
@@ -269,7 +269,7 @@ def test_75_objects_is_a_limit_of_all_three_arrays_combined(raw):
 
 def test_users_delete_removes_profiles_and_their_messages(client):
     client.track_users(attributes=[{"external_id": "u1"}, {"external_id": "u2"}])
-    client.trigger_campaign(campaign_id="c", recipients=[Recipient("u1"), Recipient("u2")])
+    client.trigger(target={"type": "campaign", "id": "c"}, recipients=[Recipient("u1"), Recipient("u2")])
 
     result = client.delete_users(["u1", "missing"])
     # Ids without a profile come back under invalid_user_ids
@@ -288,8 +288,8 @@ def test_more_than_50_ids_to_delete_is_refused(raw):
 
 
 def test_every_answer_carries_the_hourly_rate_limit_window(client):
-    first = client.trigger_campaign(campaign_id="c", recipients=[Recipient("u")]).rate_limit
-    second = client.trigger_campaign(campaign_id="c", recipients=[Recipient("u")]).rate_limit
+    first = client.trigger(target={"type": "campaign", "id": "c"}, recipients=[Recipient("u")]).rate_limit
+    second = client.trigger(target={"type": "campaign", "id": "c"}, recipients=[Recipient("u")]).rate_limit
 
     assert first.limit == 250_000
     assert second.remaining == first.remaining - 1

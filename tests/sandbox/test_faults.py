@@ -225,16 +225,16 @@ def test_the_braze_client_sees_a_timeout_when_braze_hangs():
     faults.set_faults(upstreams=["braze"], timeout_rate=1.0)
 
     with pytest.raises(BrazeTimeout):
-        braze_client(read_timeout=0.05).trigger_campaign(campaign_id="c", recipients=[Recipient("u")])
+        braze_client(read_timeout=0.05).trigger(target={"type": "campaign", "id": "c"}, recipients=[Recipient("u")])
 
 
 def test_the_braze_client_sees_unavailable_and_rate_limited():
     client = braze_client()
     faults.set_faults(upstreams=["braze"], error_rate=1.0)
     with pytest.raises(BrazeUnavailable):
-        client.trigger_campaign(campaign_id="c", recipients=[Recipient("u")])
+        client.trigger(target={"type": "campaign", "id": "c"}, recipients=[Recipient("u")])
 
     faults.replace_faults(upstreams=["braze"], rate_limit_rate=1.0)
     with pytest.raises(BrazeRateLimited) as caught:
-        client.trigger_campaign(campaign_id="c", recipients=[Recipient("u")])
+        client.trigger(target={"type": "campaign", "id": "c"}, recipients=[Recipient("u")])
     assert caught.value.reset_at - datetime.now(UTC) < timedelta(seconds=10)

@@ -33,8 +33,8 @@ def braze():
 
 
 def welcome(braze, external_id, **properties):
-    braze.trigger_campaign(
-        campaign_id="sandbox-welcome-campaign",
+    braze.trigger(
+        target={"type": "campaign", "id": "sandbox-welcome-campaign"},
         recipients=[
             Recipient(
                 external_id,

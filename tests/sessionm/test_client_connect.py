@@ -136,16 +136,6 @@ def test_quantity_must_be_positive(client, mock):
     assert len(mock.calls) == 0
 
 
-def test_revoke_offer(client, mock):
-    mock.post(f"{OFFERS}/acquisition/revoke", json={"status": "ok", "payload": {}})
-
-    assert client.revoke_offer("uo-42", reason="customer forgotten") is None
-
-    assert_connect_call(
-        mock.calls[0], f"{OFFERS}/acquisition/revoke", {"user_offer_id": "uo-42", "reason": "customer forgotten"}
-    )
-
-
 def test_redeem_offer_never_forces(client, mock):
     mock.post(f"{OFFERS}/redemption/manual_redeem", json={"status": "ok", "payload": {}})
 

@@ -206,24 +206,6 @@ def test_add_tags_checks_its_arguments_before_sending(client, mock, kwargs):
     assert len(mock.calls) == 0
 
 
-def test_get_tags(client, mock):
-    mock.get(
-        f"{CORE_V1}/users/{USER_ID}/tags",
-        json={
-            "status": "ok",
-            "tags": [{"name": "vip", "count": 2}, {"name": "summer", "expires_at": "2026-12-01 10:00:00"}],
-        },
-    )
-
-    tags = client.get_tags(USER_ID)
-
-    assert_core_call(mock.calls[0], "GET", f"{CORE_V1}/users/{USER_ID}/tags")
-    assert [(t.name, t.count, t.expires_at) for t in tags] == [
-        ("vip", 2, None),
-        ("summer", None, datetime(2026, 12, 1, 10, 0, tzinfo=UTC)),
-    ]
-
-
 def _event(timestamp, title, points=None, type_id=7):
     # The documented event shape: no "id" (https://docs.sessionm.com/developer/APIs/Core/Customers/customers_timeline.htm).
     payload = {"title": title}

@@ -1,7 +1,9 @@
 """Parsing of every typed result: full wire objects, objects with every optional field absent, and times."""
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Annotated
 
 import pytest
 
@@ -18,7 +20,6 @@ from apps.sessionm.types import (
     RewardStoreOffer,
     RewardStoreOffersPage,
     SessionMUser,
-    Tag,
     TimelineEvent,
     TransactionReceipt,
     UserOffer,
@@ -163,12 +164,6 @@ def test_point_balances_absent_parts():
 
 
 # --- Core resources ------------------------------------------------------------------------------------------
-
-
-def test_tag():
-    assert Tag.from_wire({"name": "vip", "count": 3}) == Tag(name="vip", count=3, expires_at=None)
-    with pytest.raises(ValueError):
-        Tag.from_wire({"count": 3})
 
 
 def test_timeline_event_reads_its_payload():
@@ -354,3 +349,40 @@ def test_event_outcome_with_nothing_applied():
 def test_transaction_receipt():
     receipt = TransactionReceipt.from_wire({"transaction_id": "t-1", "request_id": "r-1", "state": "accepted"})
     assert (receipt.transaction_id, receipt.request_id, receipt.state) == ("t-1", "r-1", "accepted")
+
+
+# --- wire.Record: results read field by field from their annotations ------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Shelf(wire.Record):
+    id: Annotated[str, wire.Read(wire.identifier)]
+    label: Annotated[str | None, wire.Read(wire.text), wire.At("details.label")]
+    width: Annotated[int, wire.Read(wire.count), wire.At("details.size.width")]
+
+
+def test_a_record_reads_each_field_at_its_path():
+    shelf = _Shelf.from_wire({"id": 7, "details": {"label": "Fries", "size": {"width": "3.9"}}})
+    assert shelf == _Shelf(id="7", label="Fries", width=3)
+
+
+def test_a_record_reads_absent_nested_objects_as_absent_values():
+    assert _Shelf.from_wire({"id": "s-1"}) == _Shelf(id="s-1", label=None, width=0)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, [], {"details": {}}, {"id": "s", "details": "wide"}, {"id": "s", "details": {"size": [3]}}],
+)
+def test_a_record_refuses_garbage_like_the_readers_do(data):
+    with pytest.raises((TypeError, ValueError)):
+        _Shelf.from_wire(data)
+
+
+def test_a_record_field_without_a_reader_is_a_programming_error():
+    @dataclass(frozen=True)
+    class Unread(wire.Record):
+        name: str
+
+    with pytest.raises(TypeError, match="Unread.name"):
+        Unread.from_wire({"name": "x"})

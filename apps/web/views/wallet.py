@@ -131,7 +131,7 @@ def promo_code(request):
         request.session[_PROMO_CODE_REFUSED] = request.POST.get("code", "")[:64]
         return redirect(request.back_url)
     try:
-        promo_code_claim(customer=request.customer, code=form.cleaned_data["code"].upper())
+        promo_code_claim(customer=request.customer, code=form.cleaned_data["code"])
     except LOYALTY_ERRORS as exc:
         messages.error(request, plain_words(exc, not_found=_("This promo code is not valid.")))
         request.session[_PROMO_CODE_REFUSED] = form.cleaned_data["code"]
