@@ -20,7 +20,6 @@ Why it works the way it does:
 import json
 import logging
 import math
-import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,6 +34,7 @@ from apps.braze import get_braze_client
 from apps.braze.errors import BrazeError, BrazeRateLimited, BrazeRequestRejected
 from apps.braze.routes import MAX_RECIPIENTS_PER_TRIGGER
 from apps.braze.types import Recipient
+from apps.core.backoff import EQUAL_JITTER, backoff_delay
 
 from .models import AttemptOutcome, DeliveryAttempt, Notification, NotificationStatus
 
@@ -89,9 +89,12 @@ def _pause(until: datetime, *, now: datetime) -> None:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Equal-jitter exponential backoff: between half and all of min(cap, base * 2^(attempts-1))."""
-    ceiling = min(RETRY_CAP, RETRY_BASE * (2 ** max(0, attempts - 1)))
-    return ceiling * random.uniform(0.5, 1.0)
+    """Equal-jitter exponential backoff: between half and all of min(cap, base * 2^(attempts-1)). Equal, not
+    full, jitter: a row Braze just failed should not come back within seconds."""
+    seconds = backoff_delay(
+        attempts, base=RETRY_BASE.total_seconds(), cap=RETRY_CAP.total_seconds(), jitter=EQUAL_JITTER
+    )
+    return timedelta(seconds=seconds)
 
 
 def deliver_due(*, now: datetime | None = None, on_first_claim=None) -> DeliveryReport:

@@ -39,6 +39,7 @@ from apps.accounts.languages import culture_for
 from apps.accounts.models import Customer, CustomerStatus
 from apps.braze import get_braze_client
 from apps.braze.errors import BrazeError, BrazeRequestRejected
+from apps.core.backoff import NO_JITTER, backoff_delay
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMError
 
@@ -62,6 +63,8 @@ EVENT_TYPES = (OFFER_ISSUED, OFFER_REDEEMED, POINTS_AWARDED, TIER_CHANGED)
 # A failed event (Braze or SessionM down) is tried again this many times, backing off from RETRY_BASE.
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(minutes=1)
+# Never reached with MAX_ATTEMPTS 5 (the fourth retry waits 8 minutes); there so a larger MAX_ATTEMPTS stays sane.
+RETRY_CAP = timedelta(hours=1)
 
 
 def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
@@ -210,7 +213,9 @@ def _retry_later(event: InboundEvent, error: str) -> str:
         )
         return InboundEventStatus.FAILED
     InboundEvent.objects.filter(pk=event.pk).update(attempts=attempts, note=error)
-    run_after = timezone.now() + RETRY_BASE * 2 ** (attempts - 1)
+    # No jitter: one event pacing itself; the worker spreads the events it runs anyway.
+    delay = backoff_delay(attempts, base=RETRY_BASE.total_seconds(), cap=RETRY_CAP.total_seconds(), jitter=NO_JITTER)
+    run_after = timezone.now() + timedelta(seconds=delay)
     if process_sessionm_event.get_backend().supports_defer:
         process_sessionm_event.using(run_after=run_after).enqueue(event.pk)
     return InboundEventStatus.RECEIVED
