@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import CustomerStatus
-from apps.messaging import ledger
+from apps.messaging import discovery, ledger
+from apps.messaging import tasks as messaging_tasks
 from apps.messaging.ledger import (
     OfferContext,
     OfferFacts,
@@ -449,11 +450,11 @@ def test_an_item_known_only_by_its_id_is_completed_from_the_wallet_before_its_me
     [issued] = notifications(NotificationKind.OFFER_ISSUED)
     assert issued.due_at >= before + ledger.COMPLETION_GRACE  # waits for the facts
     assert item.reminder is None  # no expiry known yet
-    [completion] = [r for r in tasks.results if r.task.func == ledger.complete_wallet_item.func]
+    [completion] = [r for r in tasks.results if r.task.func == messaging_tasks.complete_wallet_item.func]
     offer = make_offer()
-    monkeypatch.setattr(ledger, "get_sessionm_client", lambda: FakeWallet([offer]))
+    monkeypatch.setattr(discovery, "get_sessionm_client", lambda: FakeWallet([offer]))
 
-    assert ledger.complete_wallet_item.call(*completion.args) == "completed"
+    assert messaging_tasks.complete_wallet_item.call(*completion.args) == "completed"
 
     item.refresh_from_db()
     issued.refresh_from_db()
@@ -465,9 +466,9 @@ def test_an_item_known_only_by_its_id_is_completed_from_the_wallet_before_its_me
 
 def test_completing_an_item_when_sessionm_is_down_leaves_the_message_as_it_is(monkeypatch):
     item = wallet_item_record(customer=CustomerFactory(), offer=OfferFacts(user_offer_id="uo-1"), source="purchase")
-    monkeypatch.setattr(ledger, "get_sessionm_client", lambda: FakeWallet(error=SessionMUnavailable("down")))
+    monkeypatch.setattr(discovery, "get_sessionm_client", lambda: FakeWallet(error=SessionMUnavailable("down")))
 
-    assert ledger.complete_wallet_item.call(item.pk) == "unavailable"
+    assert messaging_tasks.complete_wallet_item.call(item.pk) == "unavailable"
     assert notifications(NotificationKind.OFFER_ISSUED)[0].status == NotificationStatus.PENDING
 
 
@@ -475,7 +476,7 @@ def test_a_complete_item_needs_no_completion(tasks, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         wallet_item_record(customer=CustomerFactory(), offer=make_offer(), source=WalletItemSource.WEBHOOK)
 
-    assert not [r for r in tasks.results if r.task.func == ledger.complete_wallet_item.func]
+    assert not [r for r in tasks.results if r.task.func == messaging_tasks.complete_wallet_item.func]
 
 
 def test_facts_learnt_later_reach_the_message_still_waiting():

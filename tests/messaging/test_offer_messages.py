@@ -7,7 +7,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from apps.messaging import ledger
+from apps.messaging import tasks as messaging_tasks
+from apps.messaging.discovery import DISCOVERY_DELAY
 from apps.messaging.models import Notification, NotificationKind, NotificationStatus, WalletItem
 from apps.sandbox import demo
 from apps.sessionm import get_sessionm_client
@@ -60,8 +61,8 @@ def test_a_rewards_store_purchase_is_recorded_and_completed_before_its_message(
     [message] = offer_messages(amanda)
     assert message.due_at > timezone.now()  # waits for the expiry the purchase did not say
 
-    [completion] = enqueued(tasks, ledger.complete_wallet_item)
-    ledger.complete_wallet_item.call(*completion.args)
+    [completion] = enqueued(tasks, messaging_tasks.complete_wallet_item)
+    messaging_tasks.complete_wallet_item.call(*completion.args)
 
     item.refresh_from_db()
     message.refresh_from_db()
@@ -80,7 +81,7 @@ def test_a_promo_code_offer_gets_its_texts_in_the_customers_language(tasks, djan
     assert claimed.status_code in (200, 201), claimed.content
     item = WalletItem.objects.get(customer=ines)
     assert (item.source, item.offer_id, item.title) == ("promo_code", demo.TUESDAY_COUPON.id, "")
-    ledger.complete_wallet_item.call(*enqueued(tasks, ledger.complete_wallet_item)[0].args)
+    messaging_tasks.complete_wallet_item.call(*enqueued(tasks, messaging_tasks.complete_wallet_item)[0].args)
 
     item.refresh_from_db()
     assert (item.title, item.culture) == (demo.TUESDAY_COUPON.texts["pt-BR"].name, "pt-BR")
@@ -96,10 +97,10 @@ def test_offers_a_transaction_earned_are_looked_for_after_it(app, amanda, tasks,
     with django_capture_on_commit_callbacks(execute=True):
         ring_up(amanda, sale)
 
-    [discovery] = enqueued(tasks, ledger.wallet_items_discover)
-    assert discovery.task.run_after >= timezone.now() + ledger.DISCOVERY_DELAY - timedelta(seconds=5)
-    assert ledger.wallet_items_discover.call(*discovery.args) == 1
-    assert ledger.wallet_items_discover.call(*discovery.args) == 0  # found again: already known
+    [discovery] = enqueued(tasks, messaging_tasks.wallet_items_discover)
+    assert discovery.task.run_after >= timezone.now() + DISCOVERY_DELAY - timedelta(seconds=5)
+    assert messaging_tasks.wallet_items_discover.call(*discovery.args) == 1
+    assert messaging_tasks.wallet_items_discover.call(*discovery.args) == 0  # found again: already known
 
     item = WalletItem.objects.get(customer=amanda)
     assert (item.source, item.title) == ("transaction", "Free Large Fries")

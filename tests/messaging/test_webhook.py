@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.services import customer_signup
+from apps.messaging import tasks as messaging_tasks
 from apps.messaging import webhooks
 from apps.messaging.ledger import wallet_item_record
 from apps.messaging.models import (
@@ -82,7 +83,7 @@ def post(body, *, timestamp=None, secret=None, signature=None, raw=None):
     )
 
 
-def enqueued(tasks, task=webhooks.process_sessionm_event):
+def enqueued(tasks, task=messaging_tasks.process_sessionm_event):
     return [result for result in tasks.results if result.task.func == task.func]
 
 
