@@ -4,7 +4,6 @@ offers, a wallet read and a redemption, each through the public API against the 
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from apps.messaging import tasks as messaging_tasks
@@ -16,7 +15,6 @@ from tests.loyalty.conftest import bearer_client, signup, url
 from tests.till import ring_up
 
 pytestmark = pytest.mark.django_db
-LEAD = timedelta(days=settings.OFFER_EXPIRY_REMINDER_DAYS)
 
 
 @pytest.fixture
