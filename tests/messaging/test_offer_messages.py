@@ -14,6 +14,8 @@ from apps.sessionm import get_sessionm_client
 from tests.loyalty.conftest import bearer_client, signup, url
 from tests.till import ring_up
 
+from .wallets import LEAD
+
 pytestmark = pytest.mark.django_db
 
 
