@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.loyalty import selectors as loyalty_selectors
+from apps.loyalty import services as loyalty_services
 from apps.messaging import tasks as messaging_tasks
 from apps.messaging.discovery import DISCOVERY_DELAY
 from apps.messaging.models import Notification, NotificationKind, NotificationStatus, WalletItem
@@ -141,3 +143,33 @@ def test_an_offer_redeemed_at_the_till_leaves_the_ledger_at_the_next_wallet_read
     item = WalletItem.objects.get(user_offer_id=issued.user_offer_id)
     assert item.state == "redeemed"
     assert Notification.objects.get(pk=item.reminder_id).status == NotificationStatus.CANCELLED
+
+
+def test_the_wallet_read_writes_nothing_and_its_service_step_keeps_the_ledger(amanda, tasks):
+    [issued] = get_sessionm_client().issue_offer(amanda.sessionm_user_id, demo.FREE_SNACK_BOX.id)
+    messages_before, queued_before = Notification.objects.count(), len(tasks.results)
+
+    page = loyalty_selectors.wallet_get(customer=amanda, page=1, page_size=20)
+
+    # A selector reads: no ledger row, no message, nothing queued.
+    assert [item.id for item in page.results] == [issued.user_offer_id]
+    assert not WalletItem.objects.exists()
+    assert (Notification.objects.count(), len(tasks.results)) == (messages_before, queued_before)
+    assert (page.read.complete, [o.user_offer_id for o in page.read.offers]) == (True, [issued.user_offer_id])
+
+    loyalty_services.wallet_read_record(customer=amanda, read=page.read)
+
+    item = WalletItem.objects.get(customer=amanda)
+    assert (item.user_offer_id, item.source) == (issued.user_offer_id, "wallet_read")
+    assert offer_messages(amanda).count() == 1
+
+
+def test_a_later_page_of_the_wallet_is_not_a_complete_read(amanda):
+    for _ in range(3):
+        get_sessionm_client().issue_offer(amanda.sessionm_user_id, demo.FREE_SNACK_BOX.id)
+
+    first = loyalty_selectors.wallet_get(customer=amanda, page=1, page_size=2)
+    second = loyalty_selectors.wallet_get(customer=amanda, page=2, page_size=2)
+
+    # Only a read of the whole wallet may take an offer it does not list for gone.
+    assert (first.read.complete, second.read.complete) == (False, False)
