@@ -245,3 +245,19 @@ def test_a_slow_sessionm_check_hands_the_rest_to_the_next_claim(braze, sessionm_
     assert len(sessionm_wallet.calls) == 3
     assert report.calls == 3
     assert {reminder_of(item).status for item in items} == {NotificationStatus.SENT}
+
+
+def test_the_screen_leaves_alone_a_reminder_another_run_took_over(sessionm_wallet):
+    item = issued()
+    due = reminder_of(item).due_at
+    WalletItem.objects.filter(pk=item.pk).update(state=WalletItemState.REDEEMED, confirmed_at=due)
+    # Our run claimed the reminder, then its lease lapsed and another run reclaimed it under its own token.
+    Notification.objects.filter(pk=item.reminder_id).update(status=NotificationStatus.SENDING, claim_token="ours")
+    ours = reminder_of(item)
+    Notification.objects.filter(pk=item.reminder_id).update(claim_token="theirs")
+
+    assert reminders.reminders_screen([ours], now=due + timedelta(minutes=1)) == []
+
+    # Not ours to cancel any more: the run holding it now decides.
+    reminder = reminder_of(item)
+    assert (reminder.status, reminder.claim_token) == (NotificationStatus.SENDING, "theirs")
