@@ -104,8 +104,8 @@ def create_reminders(count: int, *, tag: str) -> list[str]:
     from django.utils import timezone
 
     from apps.accounts.models import Customer, CustomerStatus
+    from apps.messaging.content import offer_message_properties
     from apps.messaging.models import Notification, NotificationKind, WalletItem, WalletItemSource
-    from apps.messaging.reminders import offer_message_properties
 
     now = timezone.now()
     target = settings.BRAZE_MESSAGES[NotificationKind.OFFER_EXPIRING]

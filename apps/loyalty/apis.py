@@ -113,7 +113,9 @@ class WalletApi(_LoyaltyApi):
         responses={200: page_of(WalletItemSerializer(many=True), name="WalletPage"), **READ_ERRORS},
     )
     def get(self, request):
-        page = selectors.wallet_get(customer=self.customer(request), **_page_params(request))
+        customer = self.customer(request)
+        page = selectors.wallet_get(customer=customer, **_page_params(request))
+        services.wallet_read_record(customer=customer, read=page.read)
         return paginated_response(request, page, WalletItemSerializer(page.results, many=True).data)
 
 

@@ -1,19 +1,21 @@
 """Reads of the loyalty screens. Each asks SessionM for exactly what its screen shows, in the customer's
-language, one page at a time; SessionM stays the system of record (nothing here is stored, except that a
-wallet read keeps the BFF's wallet ledger current: apps.messaging.ledger)."""
+language, one page at a time; SessionM stays the system of record. Reads only: nothing here writes or queues
+anything (a wallet read hands what it saw to services.wallet_read_record, which the views call)."""
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.utils import timezone, translation
 
 from apps.accounts.languages import culture_for
+from apps.accounts.models import Customer
 from apps.api.pagination import UpstreamPage
-from apps.messaging.ledger import wallet_items_sync
 from apps.messaging.selectors import wallet_item_titles
 from apps.sessionm import get_sessionm_client
-from apps.sessionm.types import SessionMUser
+from apps.sessionm.types import SessionMUser, UserOffer
+from apps.sessionm.wallet import user_offers_walk
 from apps.upstream.budget import budget_remaining
 from apps.upstream.errors import UpstreamError
 
@@ -106,9 +108,27 @@ def campaigns_list(*, customer, page: int, page_size: int) -> UpstreamPage:
     )
 
 
+@dataclass(frozen=True)
+class WalletRead:
+    """What one read of the customer's SessionM wallet showed, for the wallet ledger to learn from
+    (services.wallet_read_record): the offers, their language, whether they are the whole wallet, and when
+    the read started."""
+
+    offers: tuple[UserOffer, ...]
+    culture: str
+    complete: bool
+    read_at: datetime
+
+
+@dataclass(frozen=True)
+class WalletPage(UpstreamPage):
+    read: WalletRead | None = None
+
+
 @sessionm_errors()
-def wallet_get(*, customer, page: int, page_size: int) -> UpstreamPage:
-    """ "Ready to Redeem": the customer's issued offers in their language."""
+def wallet_get(*, customer: Customer, page: int, page_size: int) -> WalletPage:
+    """ "Ready to Redeem": the customer's issued offers in their language. A read: what SessionM showed is
+    handed back in `read`, and the views pass it to services.wallet_read_record, which keeps the ledger current."""
     skip = (page - 1) * page_size
     culture = culture_for(customer.language)
     read_at = timezone.now()
@@ -116,41 +136,30 @@ def wallet_get(*, customer, page: int, page_size: int) -> UpstreamPage:
         customer.sessionm_user_id, culture=culture, skip=skip, take=page_size
     )
     has_next = skip + len(offers.offers) < offers.total
-    # What SessionM just showed keeps the BFF's wallet ledger current (new offers, expiries, offers gone).
-    wallet_items_sync(
-        customer=customer,
-        offers=list(offers.offers),
-        culture=culture,
-        complete=skip == 0 and not has_next,
-        read_at=read_at,
-    )
-    return UpstreamPage(
+    return WalletPage(
         results=[WalletItem.from_user_offer(offer) for offer in offers.offers],
         page=page,
         page_size=page_size,
         count=offers.total,
         has_next=has_next,
+        read=WalletRead(offers=offers.offers, culture=culture, complete=skip == 0 and not has_next, read_at=read_at),
     )
 
 
 @sessionm_errors()
-@sessionm_errors()
-def wallet_item_get(*, customer, user_offer_id: str) -> WalletItem | None:
+def wallet_item_get(*, customer: Customer, user_offer_id: str) -> WalletItem | None:
     """One offer of this customer's wallet, or None when it is not (or no longer) in it. SessionM has no read
     of a single user offer, so the customer's own wallet is searched: another customer's offer is never found."""
-    client = get_sessionm_client()
-    culture = culture_for(customer.language)
-    for number in range(_WALLET_LOOKUP_MAX_PAGES):
-        skip = number * _WALLET_LOOKUP_PAGE_SIZE
-        page = client.get_user_offers(
-            customer.sessionm_user_id, culture=culture, skip=skip, take=_WALLET_LOOKUP_PAGE_SIZE
-        )
-        for offer in page.offers:
-            if offer.user_offer_id == user_offer_id:
-                return WalletItem.from_user_offer(offer)
-        if len(page.offers) < _WALLET_LOOKUP_PAGE_SIZE or skip + len(page.offers) >= page.total:
-            return None
-    return None
+    walk = user_offers_walk(
+        get_sessionm_client(),
+        customer.sessionm_user_id,
+        culture=culture_for(customer.language),
+        page_size=_WALLET_LOOKUP_PAGE_SIZE,
+        max_pages=_WALLET_LOOKUP_MAX_PAGES,
+        until_found={user_offer_id},
+    )
+    offer = walk.found({user_offer_id}).get(user_offer_id)
+    return None if offer is None else WalletItem.from_user_offer(offer)
 
 
 def rewards_store_get(*, customer, page: int, page_size: int) -> UpstreamPage:

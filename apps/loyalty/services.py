@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.languages import culture_for
 from apps.accounts.models import Customer
 from apps.api.errors import LoyaltyUnavailable, NotFound
-from apps.messaging.ledger import OfferFacts, wallet_item_mark, wallet_item_record, wallet_items_discover_later
+from apps.messaging.discovery import wallet_items_discover_later
+from apps.messaging.ledger import OfferFacts, wallet_item_mark, wallet_item_record, wallet_items_sync
 from apps.messaging.models import WalletItemSource, WalletItemState
 from apps.messaging.selectors import wallet_item_ids
 from apps.sessionm import get_sessionm_client
@@ -21,7 +22,7 @@ from apps.sessionm.types import PromoCodeDiscount, TransactionLine, TransactionP
 from .catalogue import catalogue_offer
 from .errors import OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvalid, sessionm_errors
 from .promo_codes import promo_code_normalize
-from .selectors import wallet_item_get
+from .selectors import WalletRead, wallet_item_get
 from .types import (
     EventReport,
     OptIn,
@@ -263,3 +264,17 @@ def event_report(*, customer: Customer, event: str) -> EventReport:
         customer.sessionm_user_id, event, culture=culture_for(customer.language)
     )
     return EventReport(event=event, recorded=result.event_saved_successfully, points_awarded=result.points_awarded)
+
+
+def wallet_read_record(*, customer: Customer, read: WalletRead | None) -> None:
+    """What a wallet read showed keeps the BFF's wallet ledger current (new offers, expiries, offers gone),
+    which can queue their messages. The step after wallet_get, in the views: the read itself writes nothing."""
+    if read is None:
+        return
+    wallet_items_sync(
+        customer=customer,
+        offers=list(read.offers),
+        culture=read.culture,
+        complete=read.complete,
+        read_at=read.read_at,
+    )

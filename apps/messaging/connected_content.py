@@ -27,6 +27,7 @@ from apps.accounts.models import Customer, CustomerStatus
 from apps.api.errors import NotFound
 from apps.sessionm import SessionMClient, build_sessionm_client
 from apps.sessionm.errors import SessionMNotFound
+from apps.sessionm.wallet import user_offers_walk
 
 # Braze gives up after 2 s. One SessionM call, no retry, answered within 1.2 s at worst (connect + read),
 # leaves time for Braze's own network legs.
@@ -137,18 +138,18 @@ def braze_wallet_get(*, user_id: str, culture: str | None = None) -> BrazeWallet
     if customer is None:
         raise NotFound(code="customer_not_found")
     culture = culture or culture_for(customer.language)
-    client = connected_content_sessionm_client()
-    offers = []
-    started = time.monotonic()
     try:
-        while True:
-            page = client.get_user_offers(user_id, culture=culture, skip=len(offers), take=MAX_OFFERS - len(offers))
-            offers.extend(page.offers)
-            done = not page.offers or len(offers) >= min(page.total, MAX_OFFERS)
-            if done or time.monotonic() - started > PAGING_BUDGET_SECONDS:
-                break
+        walk = user_offers_walk(
+            connected_content_sessionm_client(),
+            user_id,
+            culture=culture,
+            page_size=MAX_OFFERS,
+            max_offers=MAX_OFFERS,
+            deadline=time.monotonic() + PAGING_BUDGET_SECONDS,
+        )
     except SessionMNotFound as exc:
         raise NotFound(code="customer_not_found") from exc
+    page = walk.last_page
     return BrazeWallet(
         user_id=user_id,
         culture=culture,
@@ -170,7 +171,7 @@ def braze_wallet_get(*, user_id: str, culture: str | None = None) -> BrazeWallet
                 image_url=offer.image_url or "",
                 media=({"uri": offer.image_url},) if offer.image_url else (),
             )
-            for offer in offers[:MAX_OFFERS]
+            for offer in walk.offers[:MAX_OFFERS]
         ),
         total_records=page.total,
     )

@@ -20,7 +20,6 @@ Why it works the way it does:
 import json
 import logging
 import math
-import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,8 +34,10 @@ from apps.braze import get_braze_client
 from apps.braze.errors import BrazeError, BrazeRateLimited, BrazeRequestRejected
 from apps.braze.routes import MAX_RECIPIENTS_PER_TRIGGER
 from apps.braze.types import Recipient
+from apps.core.backoff import EQUAL_JITTER, backoff_delay
 
 from .models import AttemptOutcome, DeliveryAttempt, Notification, NotificationStatus
+from .reminders import reminders_screen
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +90,12 @@ def _pause(until: datetime, *, now: datetime) -> None:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Equal-jitter exponential backoff: between half and all of min(cap, base * 2^(attempts-1))."""
-    ceiling = min(RETRY_CAP, RETRY_BASE * (2 ** max(0, attempts - 1)))
-    return ceiling * random.uniform(0.5, 1.0)
+    """Equal-jitter exponential backoff: between half and all of min(cap, base * 2^(attempts-1)). Equal, not
+    full, jitter: a row Braze just failed should not come back within seconds."""
+    seconds = backoff_delay(
+        attempts, base=RETRY_BASE.total_seconds(), cap=RETRY_CAP.total_seconds(), jitter=EQUAL_JITTER
+    )
+    return timedelta(seconds=seconds)
 
 
 def deliver_due(*, now: datetime | None = None, on_first_claim=None) -> DeliveryReport:
@@ -114,7 +118,8 @@ def deliver_due(*, now: datetime | None = None, on_first_claim=None) -> Delivery
         if on_first_claim is not None:
             on_first_claim(clock() + CLAIM_LEASE)
             on_first_claim = None
-        claimed = _screen(claimed, now=clock())
+        # Expiry reminders are checked against the wallet ledger (and SessionM) first: the rows still to send.
+        claimed = reminders_screen(claimed, now=clock())
         for batch in _batches(claimed):
             if report.paused_until:
                 _defer(batch.notifications, until=report.paused_until)
@@ -128,7 +133,7 @@ def deliver_due(*, now: datetime | None = None, on_first_claim=None) -> Delivery
 
 def _renew(notifications: list[Notification], *, now: datetime) -> list[Notification]:
     """Extend our lease on these rows; returns those still ours (a lapsed lease may have been taken over)."""
-    held = _in_flight(notifications)
+    held = Notification.objects.in_flight(notifications)
     held.update(claimed_at=now)
     still_ours = set(held.values_list("pk", flat=True))
     lost = len(notifications) - len(still_ours)
@@ -156,13 +161,6 @@ def _claim(*, now: datetime, token: str) -> list[Notification]:
             status=NotificationStatus.SENDING, claimed_at=now, claim_token=token, updated_at=now
         )
     return list(Notification.objects.using(db).filter(pk__in=ids).order_by("next_attempt_at", "pk"))
-
-
-def _screen(notifications: list[Notification], *, now: datetime) -> list[Notification]:
-    """The claimed rows still to be sent: expiry reminders are checked against the wallet ledger first."""
-    from .reminders import reminders_screen  # reminders builds on the services, which lead back here
-
-    return reminders_screen(notifications, now=now)
 
 
 def _batches(notifications: list[Notification]) -> list[_Batch]:
@@ -269,18 +267,9 @@ def _record(notifications, outcome, started, finished, *, status=None, dispatch_
     )
 
 
-def _in_flight(notifications: list[Notification]):
-    # Only rows still in our claim: an admin may not touch 'sending' rows, but another run that reclaimed them
-    # after our lease lapsed could have (its token replaced ours).
-    tokens = {n.claim_token for n in notifications}
-    return Notification.objects.filter(
-        pk__in=[n.pk for n in notifications], status=NotificationStatus.SENDING, claim_token__in=tokens
-    )
-
-
 def _mark_sent(notifications, *, dispatch_id: str, started, finished, errors: str) -> None:
     with transaction.atomic():
-        _in_flight(notifications).update(
+        Notification.objects.in_flight(notifications).update(
             status=NotificationStatus.SENT,
             sent_at=finished,
             dispatch_id=dispatch_id,
@@ -294,7 +283,7 @@ def _mark_sent(notifications, *, dispatch_id: str, started, finished, errors: st
 
 def _fail(notifications, *, started, finished, status, error: str) -> None:
     with transaction.atomic():
-        _in_flight(notifications).update(
+        Notification.objects.in_flight(notifications).update(
             status=NotificationStatus.FAILED,
             attempts=F("attempts") + 1,
             claimed_at=None,
@@ -312,13 +301,13 @@ def _retry_later(notifications, *, started, finished, status, error: str) -> Non
                 changes = {"status": NotificationStatus.DEAD}
             else:
                 changes = {"status": NotificationStatus.PENDING, "next_attempt_at": finished + retry_delay(attempts)}
-            _in_flight([notification]).update(
+            Notification.objects.in_flight([notification]).update(
                 attempts=attempts, claimed_at=None, last_error=error, updated_at=finished, **changes
             )
         _record(notifications, AttemptOutcome.TRANSIENT_ERROR, started, finished, status=status, error=error)
 
 
 def _defer(notifications, *, until: datetime) -> None:
-    _in_flight(notifications).update(
+    Notification.objects.in_flight(notifications).update(
         status=NotificationStatus.PENDING, next_attempt_at=until, claimed_at=None, updated_at=timezone.now()
     )

@@ -1,9 +1,11 @@
 """The wallet ledger: every offer issued to a customer that the BFF has learnt of, and what follows from it.
 
-The screens (purchase, promo code, transaction, wallet read) and the SessionM webhook report wallet items
-here. A new item queues its offer-issued message in the same transaction and schedules its expiry reminder;
-a known item whose expiry changed moves its reminder; a redeemed, revoked or expired item cancels it.
-SessionM stays the system of record: the ledger never holds points or decides what is in a wallet.
+The screens (purchase, promo code, transaction, wallet read), the SessionM webhook and discovery (looking in
+the SessionM wallet, apps/messaging/discovery.py) report wallet items here. A new item queues its offer-issued
+message in the same transaction and schedules its expiry reminder; a known item whose expiry changed moves its
+reminder; a redeemed, revoked or expired item cancels it. The ledger only writes what it is told: reading
+SessionM is discovery's job. SessionM stays the system of record: the ledger never holds points or decides what
+is in a wallet.
 """
 
 import logging
@@ -13,15 +15,14 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_tasks import task
 
 from apps.accounts.languages import braze_language, culture_for
 from apps.accounts.models import Customer, CustomerStatus
-from apps.sessionm import get_sessionm_client
-from apps.sessionm.errors import SessionMError
 
+from . import later
+from .content import offer_message_properties
 from .models import Notification, NotificationKind, NotificationStatus, WalletItem, WalletItemSource, WalletItemState
-from .reminders import offer_message_properties, reminder_cancel, reminder_schedule, sessionm_wallet_find
+from .reminders import reminder_cancel, reminder_schedule
 from .services import notification_enqueue
 
 logger = logging.getLogger(__name__)
@@ -32,12 +33,6 @@ ANNOUNCE_WITHIN = timedelta(days=7)
 # A purchase or a promo code names the new user offer but not its expiry (nor, for a code, its texts): the
 # offer-issued message then waits this long while the item is completed from the SessionM wallet.
 COMPLETION_GRACE = timedelta(seconds=60)
-# Offers a transaction earns are issued by SessionM's rules after the transaction is accepted: the wallet is
-# looked at this long after it, for tenants whose webhook does not tell us first.
-DISCOVERY_DELAY = timedelta(seconds=30)
-DISCOVERY_PAGE_SIZE = 100
-# SessionM's clock and ours may differ a little; offers already known are skipped anyway.
-DISCOVERY_CLOCK_SKEW = timedelta(minutes=5)
 # Wallet reads refresh `confirmed_at` of unchanged items at most this often, not on every read.
 CONFIRM_REFRESH = timedelta(hours=1)
 
@@ -134,7 +129,7 @@ def wallet_item_record(
                     _offer_issued_enqueue(item, due_at=now + COMPLETION_GRACE if incomplete else None)
                 reminder_schedule(item=item, now=now)
                 if incomplete:
-                    transaction.on_commit(lambda: complete_wallet_item.enqueue(item.pk), robust=True)
+                    transaction.on_commit(lambda: later.wallet_item_complete(item.pk), robust=True)
                 return item
             item = WalletItem.objects.select_for_update().get(user_offer_id=offer.user_offer_id)
         if item.customer_id != customer.pk:
@@ -315,67 +310,3 @@ def _same(item: WalletItem, fields: dict, culture: str) -> bool:
         for name, value in fields.items()
         if texts_comparable or name not in ("title", "description", "terms")
     )
-
-
-@task()
-def complete_wallet_item(item_pk: int) -> str:
-    """Fill in what the caller could not tell (expiry, texts) from the customer's SessionM wallet, before the
-    offer-issued message goes out. When SessionM cannot answer, the message goes with what is known."""
-    item = WalletItem.objects.select_related("customer__user").filter(pk=item_pk).first()
-    if item is None or (item.expires_at is not None and item.title):
-        return "complete"
-    customer = item.customer
-    culture = culture_for(customer.language)
-    try:
-        found, _complete = sessionm_wallet_find(
-            client=get_sessionm_client(),
-            user_id=customer.sessionm_user_id,
-            culture=culture,
-            wanted={item.user_offer_id},
-        )
-    except SessionMError as exc:
-        logger.warning("ledger: wallet unavailable to complete an item (%s)", exc.__class__.__name__)
-        return "unavailable"
-    offer = found.get(item.user_offer_id)
-    if offer is None:
-        return "not in the wallet"
-    wallet_item_record(customer=customer, offer=offer, source=item.source, context=OfferContext(culture=culture))
-    return "completed"
-
-
-def wallet_items_discover_later(*, customer: Customer, since: datetime, source: str) -> None:
-    """After the caller's transaction commits, look (a little later) for offers SessionM issued to the customer
-    since `since` and record the new ones with `source`: how the BFF learns of offers a transaction earned."""
-    if customer.status != CustomerStatus.ACTIVE:
-        return
-    run = wallet_items_discover
-    if run.get_backend().supports_defer:
-        run = run.using(run_after=timezone.now() + DISCOVERY_DELAY)
-    transaction.on_commit(lambda: run.enqueue(customer.pk, since.isoformat(), source), robust=True)
-
-
-@task()
-def wallet_items_discover(customer_pk: int, since: str, source: str) -> int:
-    """The offers issued since `since` found in the first wallet page, recorded; returns how many were new."""
-    customer = Customer.objects.select_related("user").filter(pk=customer_pk, status=CustomerStatus.ACTIVE).first()
-    if customer is None:
-        return 0
-    issued_since = datetime.fromisoformat(since) - DISCOVERY_CLOCK_SKEW
-    culture = culture_for(customer.language)
-    try:
-        page = get_sessionm_client().get_user_offers(
-            customer.sessionm_user_id, culture=culture, skip=0, take=DISCOVERY_PAGE_SIZE
-        )
-    except SessionMError as exc:
-        logger.warning("ledger: wallet unavailable to discover new offers (%s)", exc.__class__.__name__)
-        return 0
-    fresh = [offer for offer in page.offers if offer.start_date is not None and offer.start_date >= issued_since]
-    known = set(
-        WalletItem.objects.filter(user_offer_id__in=[o.user_offer_id for o in fresh]).values_list(
-            "user_offer_id", flat=True
-        )
-    )
-    for offer in fresh:
-        if offer.user_offer_id not in known:
-            wallet_item_record(customer=customer, offer=offer, source=source, context=OfferContext(culture=culture))
-    return len(set(o.user_offer_id for o in fresh) - known)

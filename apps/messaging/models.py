@@ -32,6 +32,17 @@ class TargetType(models.TextChoices):
     CANVAS = "canvas", _("Canvas")
 
 
+class NotificationQuerySet(models.QuerySet):
+    def in_flight(self, notifications) -> "NotificationQuerySet":
+        """These rows, if still in the delivery run's claim that read them: 'sending' under the same claim token.
+        A run writes its claimed rows only through this: an admin may not touch 'sending' rows, but another run
+        that reclaimed them after our lease lapsed could have (its token replaced ours)."""
+        tokens = {n.claim_token for n in notifications}
+        return self.filter(
+            pk__in=[n.pk for n in notifications], status=NotificationStatus.SENDING, claim_token__in=tokens
+        )
+
+
 class Notification(models.Model):
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     # SET_NULL: the record that a message was sent outlives the customer's account.
@@ -59,6 +70,8 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         indexes = [

@@ -30,7 +30,10 @@ from apps.accounts.languages import culture_for
 from apps.accounts.models import CustomerStatus
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMError, SessionMNotFound
+from apps.sessionm.wallet import user_offers_walk
 
+from . import later
+from .content import offer_message_properties
 from .models import (
     Notification,
     NotificationKind,
@@ -39,7 +42,6 @@ from .models import (
     WalletItemState,
 )
 from .services import notification_enqueue
-from .tasks import delivery_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -72,37 +74,6 @@ def reminder_due_at(*, expires_at: datetime, now: datetime) -> datetime | None:
     if expires_at - now > SHORT_NOTICE_MIN_REMAINING:
         return expires_at - SHORT_NOTICE_BEFORE
     return None
-
-
-def offer_message_properties(*, item: WalletItem, kind: str) -> dict:
-    """The trigger properties of an offer message, named after the fields of Braze's SessionM partner page."""
-    target = settings.BRAZE_MESSAGES[kind]
-    customer = item.customer
-    properties = {
-        f"{target['type']}_id": target["id"],
-        "customer_id": customer.sessionm_user_id,
-        "email": customer.user.email,
-        "offer_id": item.offer_id,
-        "offer_title": item.title,
-        "user_offer_id": item.user_offer_id,
-        "description": item.description,
-        "terms": item.terms,
-        "logo": item.image_url,
-        "pos_discount_id": item.pos_discount_id,
-        "expiration_date": item.expires_at.isoformat() if item.expires_at else None,
-    }
-    if item.points_awarded is not None:
-        properties["points_awarded"] = item.points_awarded
-        properties["point_account_name"] = item.point_account_name
-    if item.campaign_id:
-        # "sessionm_": the loyalty campaign that issued the offer, not the Braze campaign sending the message.
-        properties["sessionm_campaign_id"] = item.campaign_id
-        properties["sessionm_campaign_name"] = item.campaign_name
-    # Braze's SessionM partner page: "campaign runtime", "campaign custom data", triggering event data.
-    for name in ("campaign_runtime", "campaign_custom_data", "triggering_event_data"):
-        if getattr(item, name):
-            properties[name] = getattr(item, name)
-    return properties
 
 
 def _dedupe_key(item: WalletItem) -> str:
@@ -148,7 +119,7 @@ def reminder_schedule(*, item: WalletItem, now: datetime) -> Notification | None
         last_error="",
         updated_at=now,
     ):
-        transaction.on_commit(lambda: delivery_schedule(at=due), robust=True)
+        transaction.on_commit(lambda: later.delivery_schedule(at=due), robust=True)
         reminder.refresh_from_db()
     return reminder
 
@@ -182,12 +153,14 @@ def reminders_screen(notifications: list[Notification], *, now: datetime) -> lis
     for notification in reminders:
         item = items.get(notification.pk)
         if item is not None and item.customer_id in unconfirmed:
-            _in_flight(notification).update(status=NotificationStatus.PENDING, claimed_at=None, updated_at=now)
+            Notification.objects.in_flight([notification]).update(
+                status=NotificationStatus.PENDING, claimed_at=None, updated_at=now
+            )
             held.add(notification.pk)
             continue
         reason = _why_not(item, now)
         if reason:
-            _in_flight(notification).update(
+            Notification.objects.in_flight([notification]).update(
                 status=NotificationStatus.CANCELLED, claimed_at=None, last_error=CANCEL_MARK + reason, updated_at=now
             )
             held.add(notification.pk)
@@ -195,20 +168,16 @@ def reminders_screen(notifications: list[Notification], *, now: datetime) -> lis
         due = item.expires_at - timedelta(days=settings.OFFER_EXPIRY_REMINDER_DAYS)
         if due > now:
             # SessionM extended the offer since the reminder was scheduled: remind closer to the new expiry.
-            _in_flight(notification).update(
+            Notification.objects.in_flight([notification]).update(
                 status=NotificationStatus.PENDING, claimed_at=None, due_at=due, next_attempt_at=due, updated_at=now
             )
-            transaction.on_commit(lambda due=due: delivery_schedule(at=due), robust=True)
+            transaction.on_commit(lambda due=due: later.delivery_schedule(at=due), robust=True)
             held.add(notification.pk)
             continue
         notification.trigger_properties = offer_message_properties(item=item, kind=NotificationKind.OFFER_EXPIRING)
         refreshed.append(notification)
     Notification.objects.bulk_update(refreshed, ["trigger_properties"], batch_size=500)
     return [n for n in notifications if n.pk not in held]
-
-
-def _in_flight(notification: Notification):
-    return Notification.objects.filter(pk=notification.pk, status=NotificationStatus.SENDING)
 
 
 def _why_not(item: WalletItem | None, now: datetime) -> str:
@@ -251,12 +220,15 @@ def _confirm_with_sessionm(items: list[WalletItem], *, now: datetime) -> set[int
         customer = customer_items[0].customer
         wanted = {item.user_offer_id: item for item in customer_items}
         try:
-            found, complete = sessionm_wallet_find(
-                client=client,
-                user_id=customer.sessionm_user_id,
+            walk = user_offers_walk(
+                client,
+                customer.sessionm_user_id,
                 culture=culture_for(customer.language),
-                wanted=set(wanted),
+                page_size=WALLET_PAGE_SIZE,
+                max_pages=WALLET_MAX_PAGES,
+                until_found=wanted,
             )
+            found, complete = walk.found(wanted), walk.complete
         except SessionMNotFound:
             found, complete = {}, True
         except SessionMError as exc:
@@ -273,18 +245,3 @@ def _confirm_with_sessionm(items: list[WalletItem], *, now: datetime) -> set[int
                 item.state = WalletItemState.EXPIRED if item.expires_at <= now else WalletItemState.REDEEMED
                 item.save(update_fields=["state", "updated_at"])
     return left
-
-
-def sessionm_wallet_find(*, client, user_id: str, culture: str, wanted: set[str]) -> tuple[dict, bool]:
-    """The wanted offers (by user_offer_id) found in a SessionM wallet, read in `culture` a page at a time
-    until all are found; and whether the whole wallet was read (so an offer not found is not in it)."""
-    found = {}
-    for page_number in range(WALLET_MAX_PAGES):
-        page = client.get_user_offers(
-            user_id, culture=culture, skip=page_number * WALLET_PAGE_SIZE, take=WALLET_PAGE_SIZE
-        )
-        found.update({offer.user_offer_id: offer for offer in page.offers if offer.user_offer_id in wanted})
-        read_all = (page_number + 1) * WALLET_PAGE_SIZE >= page.total or len(page.offers) < WALLET_PAGE_SIZE
-        if read_all or len(found) == len(wanted):
-            return found, read_all
-    return found, False

@@ -1,4 +1,6 @@
-"""Writes to the notification outbox: queue a message, and the operations support and forgetting need."""
+"""The notification outbox's writes: queue a message (delivery is woken when it commits), and what operations
+support and forgetting a customer need. Below the ledger and the reminders, which queue through it; it asks for
+delivery runs through `later` (tasks.py, which runs them, sits above the whole app)."""
 
 import hashlib
 import json
@@ -11,11 +13,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.languages import braze_language
-from apps.accounts.models import CustomerStatus
+from apps.accounts.models import Customer, CustomerStatus
 from apps.braze.routes import MAX_TRIGGER_PROPERTIES_BYTES
 
+from . import later
 from .models import Notification, NotificationKind, NotificationStatus
-from .tasks import delivery_schedule
 
 # Statuses an operator may act on: not yet sent and not in a worker's hands.
 _UNSENT = (NotificationStatus.PENDING, NotificationStatus.FAILED, NotificationStatus.DEAD)
@@ -24,7 +26,7 @@ _UNSENT = (NotificationStatus.PENDING, NotificationStatus.FAILED, NotificationSt
 def notification_enqueue(
     *,
     kind: str,
-    customer,
+    customer: Customer,
     dedupe_key: str,
     trigger_properties: dict,
     attributes: dict | None = None,
@@ -62,11 +64,11 @@ def notification_enqueue(
     )
     if created:
         # robust: the row is committed either way; a failed enqueue is caught up by the next run.
-        transaction.on_commit(lambda: delivery_schedule(at=due_at), robust=True)
+        transaction.on_commit(lambda: later.delivery_schedule(at=due_at), robust=True)
     return notification
 
 
-def notification_welcome_enqueue(*, customer) -> Notification:
+def notification_welcome_enqueue(*, customer: Customer) -> Notification:
     """The welcome message. It also creates the customer's Braze profile (send_to_existing_only=False)
     with the attributes the message renders with, so no separate /users/track call is needed."""
     target = settings.BRAZE_MESSAGES[NotificationKind.WELCOME]
@@ -85,7 +87,7 @@ def notification_welcome_enqueue(*, customer) -> Notification:
     )
 
 
-def notification_password_reset_enqueue(*, customer, link: str, token: str) -> Notification:
+def notification_password_reset_enqueue(*, customer: Customer, link: str, token: str) -> Notification:
     """The password reset message with its link. One per link (a token is unique to the moment it was made
     and the password it resets), sent only to the Braze profile the welcome created."""
     target = settings.BRAZE_MESSAGES[NotificationKind.PASSWORD_RESET]
@@ -104,7 +106,7 @@ def notification_password_reset_enqueue(*, customer, link: str, token: str) -> N
     )
 
 
-def notifications_forget_customer(*, customer) -> None:
+def notifications_forget_customer(*, customer: Customer) -> None:
     """Cancel what was not sent yet and erase the personal data every message of the customer carried.
     The rows stay, without their payload, as the record of what was sent."""
     with transaction.atomic():
@@ -124,7 +126,7 @@ def notifications_retry(*, notifications: QuerySet[Notification]) -> int:
         status__in=(NotificationStatus.FAILED, NotificationStatus.DEAD), customer__status=CustomerStatus.ACTIVE
     ).update(status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now, claimed_at=None, updated_at=now)
     if count:
-        transaction.on_commit(delivery_schedule, robust=True)
+        transaction.on_commit(later.delivery_schedule, robust=True)
     return count
 
 

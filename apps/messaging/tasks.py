@@ -1,7 +1,14 @@
-"""The outbox's delivery task (Django's Tasks API: the django-tasks backport, run by `db_worker`).
+"""Every task of the messaging app (Django's Tasks API: the django-tasks backport, run by `db_worker`), and the
+functions that enqueue them.
 
-Every new notification enqueues a run when its transaction commits; a run that leaves work due later
-(backoff, a rate-limit pause, a message scheduled for later) enqueues the next run for that moment.
+This module sits on top of the app's line (ARCHITECTURE.md): its tasks call delivery, discovery and the webhook's
+event processing, and it is the only module of the app that imports django_tasks. The modules below it ask for
+work through apps/messaging/later.py, which MessagingConfig.ready() connects to the enqueue functions here.
+
+The outbox's delivery: every new notification enqueues a run when its transaction commits; a run that leaves
+work due later (backoff, a rate-limit pause, a message scheduled for later) enqueues the next run for that moment.
+Task paths are stored with every queued run ("apps.messaging.tasks.<name>"): renaming or moving a task needs a
+migration of the queued rows, as 0007_task_paths_in_tasks_module did.
 """
 
 import logging
@@ -12,6 +19,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django_tasks import task
 
+from . import discovery, webhooks
 from .delivery import deliver_due
 from .selectors import notification_next_run_at
 
@@ -51,3 +59,41 @@ def delivery_schedule(*, at: datetime | None = None) -> None:
     second = math.ceil(at.timestamp())
     if cache.add(_SCHEDULED_KEY.format(second), True, timeout=second - math.floor(now.timestamp()) + 60):
         deliver_notifications.using(run_after=datetime.fromtimestamp(second, tz=at.tzinfo)).enqueue()
+
+
+@task()
+def complete_wallet_item(item_pk: int) -> str:
+    """discovery.wallet_item_complete: the item's expiry and texts from the SessionM wallet."""
+    return discovery.wallet_item_complete(item_pk=item_pk)
+
+
+def wallet_item_complete_enqueue(item_pk: int) -> None:
+    complete_wallet_item.enqueue(item_pk)
+
+
+@task()
+def wallet_items_discover(customer_pk: int, since: str, source: str) -> int:
+    """discovery.wallet_items_discover: the offers a transaction earned. `since` is ISO 8601 (task arguments
+    are JSON)."""
+    return discovery.wallet_items_discover(customer_pk=customer_pk, since=datetime.fromisoformat(since), source=source)
+
+
+def wallet_items_discover_enqueue(*, customer_pk: int, since: datetime, source: str) -> None:
+    run = wallet_items_discover
+    if run.get_backend().supports_defer:
+        run = run.using(run_after=timezone.now() + discovery.DISCOVERY_DELAY)
+    run.enqueue(customer_pk, since.isoformat(), source)
+
+
+@task()
+def process_sessionm_event(event_pk: int) -> str:
+    """webhooks.sessionm_event_process: act on a recorded SessionM event."""
+    return webhooks.sessionm_event_process(event_pk=event_pk)
+
+
+def sessionm_event_process_enqueue(event_pk: int, *, run_after: datetime | None = None) -> None:
+    if run_after is None:
+        process_sessionm_event.enqueue(event_pk)
+    elif process_sessionm_event.get_backend().supports_defer:
+        process_sessionm_event.using(run_after=run_after).enqueue(event_pk)
+    # else: a backend that cannot defer leaves the retry to the admin's requeue (as before this module held it).

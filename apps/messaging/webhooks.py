@@ -13,8 +13,8 @@ receiver takes what such a webhook can realistically carry, chosen by SESSIONM_W
   signed bytes, so a captured request cannot be replayed with a fresh one; it must be within TOLERANCE.
 
 A static credential cannot stop a replay of a captured request: the event id makes a replay a no-op. The
-request only records the event (its unique id turns a redelivery into a no-op) and queues
-`process_sessionm_event`, so SessionM gets its answer at once.
+request only records the event (its unique id turns a redelivery into a no-op) and queues its processing
+(tasks.process_sessionm_event), so SessionM gets its answer at once.
 """
 
 import base64
@@ -31,7 +31,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
-from django_tasks import task
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -39,13 +38,14 @@ from apps.accounts.languages import culture_for
 from apps.accounts.models import Customer, CustomerStatus
 from apps.braze import get_braze_client
 from apps.braze.errors import BrazeError, BrazeRequestRejected
-from apps.sessionm import get_sessionm_client
+from apps.core.backoff import NO_JITTER, backoff_delay
 from apps.sessionm.errors import SessionMError
 
+from . import later
 from .connected_content import PartnerPrincipal
+from .discovery import wallet_offer_find
 from .ledger import OfferContext, OfferFacts, wallet_item_mark, wallet_item_points_record, wallet_item_record
 from .models import InboundEvent, InboundEventStatus, WalletItemSource, WalletItemState
-from .reminders import sessionm_wallet_find
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ EVENT_TYPES = (OFFER_ISSUED, OFFER_REDEEMED, POINTS_AWARDED, TIER_CHANGED)
 # A failed event (Braze or SessionM down) is tried again this many times, backing off from RETRY_BASE.
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(minutes=1)
+# Never reached with MAX_ATTEMPTS 5 (the fourth retry waits 8 minutes); there so a larger MAX_ATTEMPTS stays sane.
+RETRY_CAP = timedelta(hours=1)
 
 
 def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
@@ -149,7 +151,7 @@ def sessionm_event_receive(
         return InboundEvent.objects.get(event_id=event_id), "duplicate"
     if not known:
         return event, "ignored"
-    transaction.on_commit(lambda: process_sessionm_event.enqueue(event.pk), robust=True)
+    transaction.on_commit(lambda: later.sessionm_event_process(event.pk), robust=True)
     return event, "queued"
 
 
@@ -158,13 +160,8 @@ def sessionm_events_requeue(*, events: QuerySet[InboundEvent]) -> int:
     pks = list(events.filter(status=InboundEventStatus.FAILED).values_list("pk", flat=True))
     InboundEvent.objects.filter(pk__in=pks).update(status=InboundEventStatus.RECEIVED, attempts=0, processed_at=None)
     for pk in pks:
-        transaction.on_commit(lambda pk=pk: process_sessionm_event.enqueue(pk), robust=True)
+        transaction.on_commit(lambda pk=pk: later.sessionm_event_process(pk), robust=True)
     return len(pks)
-
-
-@task()
-def process_sessionm_event(event_pk: int) -> str:
-    return sessionm_event_process(event_pk=event_pk)
 
 
 class _Retry(Exception):
@@ -210,9 +207,9 @@ def _retry_later(event: InboundEvent, error: str) -> str:
         )
         return InboundEventStatus.FAILED
     InboundEvent.objects.filter(pk=event.pk).update(attempts=attempts, note=error)
-    run_after = timezone.now() + RETRY_BASE * 2 ** (attempts - 1)
-    if process_sessionm_event.get_backend().supports_defer:
-        process_sessionm_event.using(run_after=run_after).enqueue(event.pk)
+    # No jitter: one event pacing itself; the worker spreads the events it runs anyway.
+    delay = backoff_delay(attempts, base=RETRY_BASE.total_seconds(), cap=RETRY_CAP.total_seconds(), jitter=NO_JITTER)
+    later.sessionm_event_process(event.pk, run_after=timezone.now() + timedelta(seconds=delay))
     return InboundEventStatus.RECEIVED
 
 
@@ -238,19 +235,14 @@ def _offer_issued(event: InboundEvent, customer: Customer) -> str:
     if culture.lower() != wanted.lower():
         # SessionM sends the offer in one language; the message goes out in the customer's.
         try:
-            found, _complete = sessionm_wallet_find(
-                client=get_sessionm_client(),
-                user_id=customer.sessionm_user_id,
-                culture=wanted,
-                wanted={offer.user_offer_id},
-            )
+            translated = wallet_offer_find(customer=customer, user_offer_id=offer.user_offer_id, culture=wanted)
         except SessionMError as exc:
             logger.warning(
                 "sessionm event %s: wallet unavailable (%s); texts as sent", event.pk, exc.__class__.__name__
             )
-            found = {}
-        if offer.user_offer_id in found:
-            offer, culture = found[offer.user_offer_id], wanted
+            translated = None
+        if translated is not None:
+            offer, culture = translated, wanted
     wallet_item_record(
         customer=customer,
         offer=offer,

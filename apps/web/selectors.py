@@ -14,7 +14,16 @@ from typing import Any
 from apps.api.errors import ApiError
 from apps.api.pagination import UpstreamPage
 from apps.loyalty.fanout import fan_out, outcome
-from apps.loyalty.selectors import home_deadline, points_get, points_history_get, rewards_store_get, wallet_get
+from apps.loyalty.selectors import (
+    WalletPage as OffersPage,
+)
+from apps.loyalty.selectors import (
+    home_deadline,
+    points_get,
+    points_history_get,
+    rewards_store_get,
+    wallet_get,
+)
 from apps.loyalty.types import PointsStatus
 from apps.messaging.models import WalletItem as LedgerItem
 from apps.upstream.errors import UpstreamError
@@ -42,7 +51,9 @@ def _gather(required: dict[str, Callable[[], Any]], optional: dict[str, Callable
 @dataclass(frozen=True)
 class WalletPage:
     points: PointsStatus
-    offers: UpstreamPage | None  # "Ready to Redeem"; None when SessionM could not give it in time
+    # "Ready to Redeem"; None when SessionM could not give it in time. Its `read` is for the view to hand to
+    # loyalty's wallet_read_record: this page is a read, and writes nothing.
+    offers: OffersPage | None
     rewards: UpstreamPage | None  # "Rewards Store"; likewise
     # How each offer shown came to be in the wallet, by user_offer_id, as the wallet ledger knows it: the same
     # offer from opting in and from a promo code are two cards that must not look the same.

@@ -9,8 +9,10 @@ from django.utils import timezone
 from django_tasks import task_backends
 
 from apps.braze import get_braze_client
+from apps.messaging import discovery, reminders
 
 from .braze_answers import BRAZE
+from .wallets import FakeWallet
 
 
 @pytest.fixture(autouse=True)
@@ -42,3 +44,12 @@ def now():
     """A fixed clock for delivery passes: a minute ahead, so rows the test makes now are due; at a whole
     second, because Braze's reset header has second precision."""
     return (timezone.now() + timedelta(minutes=1)).replace(microsecond=0)
+
+
+@pytest.fixture
+def sessionm_wallet(monkeypatch):
+    """SessionM's wallet as the modules that read it (reminders, discovery) see it: a FakeWallet."""
+    wallet = FakeWallet()
+    monkeypatch.setattr(reminders, "get_sessionm_client", lambda: wallet)
+    monkeypatch.setattr(discovery, "get_sessionm_client", lambda: wallet)
+    return wallet

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.accounts.models import CustomerStatus
 from apps.messaging import ledger
+from apps.messaging import tasks as messaging_tasks
 from apps.messaging.ledger import (
     OfferContext,
     OfferFacts,
@@ -28,29 +29,11 @@ from apps.messaging.models import (
 )
 from apps.messaging.tasks import deliver_notifications
 from apps.sessionm.errors import SessionMUnavailable
-from apps.sessionm.types import UserOffer, UserOffersPage
 from tests.factories import CustomerFactory
 
+from .wallets import LEAD, make_offer
+
 pytestmark = pytest.mark.django_db
-LEAD = timedelta(days=settings.OFFER_EXPIRY_REMINDER_DAYS)
-
-
-def make_offer(user_offer_id="uo-1", *, expires_in=timedelta(days=30), issued_ago=timedelta(0), **changes):
-    now = timezone.now()
-    offer = UserOffer(
-        user_offer_id=user_offer_id,
-        offer_id="free-large-fries",
-        name="Free Large Fries",
-        description="A large fries on us.",
-        terms="One per customer.",
-        image_url="https://img.example/large-fries.png",
-        is_redeemable=True,
-        start_date=now - issued_ago,
-        expires_at=(now + expires_in).replace(microsecond=0),
-        pos_discount_id="POS-LARGE",
-        offer_type="manual_fulfillment",
-    )
-    return replace(offer, **changes)
 
 
 def notifications(kind):
@@ -425,19 +408,8 @@ def test_a_wallet_read_leaves_alone_items_learnt_of_after_it_started():
     assert WalletItem.objects.get().state == WalletItemState.ISSUED
 
 
-class FakeWallet:
-    def __init__(self, offers=(), error=None):
-        self.offers, self.error = list(offers), error
-
-    def get_user_offers(self, user_id, *, culture, skip=0, take=20):
-        if self.error:
-            raise self.error
-        page = self.offers[skip : skip + take]
-        return UserOffersPage(offers=tuple(page), total=len(self.offers), available_points=0, total_points=0)
-
-
 def test_an_item_known_only_by_its_id_is_completed_from_the_wallet_before_its_message(
-    tasks, django_capture_on_commit_callbacks, monkeypatch
+    tasks, django_capture_on_commit_callbacks, sessionm_wallet
 ):
     customer = CustomerFactory()
     before = timezone.now()
@@ -449,11 +421,11 @@ def test_an_item_known_only_by_its_id_is_completed_from_the_wallet_before_its_me
     [issued] = notifications(NotificationKind.OFFER_ISSUED)
     assert issued.due_at >= before + ledger.COMPLETION_GRACE  # waits for the facts
     assert item.reminder is None  # no expiry known yet
-    [completion] = [r for r in tasks.results if r.task.func == ledger.complete_wallet_item.func]
+    [completion] = [r for r in tasks.results if r.task.func == messaging_tasks.complete_wallet_item.func]
     offer = make_offer()
-    monkeypatch.setattr(ledger, "get_sessionm_client", lambda: FakeWallet([offer]))
+    sessionm_wallet.offers[customer.sessionm_user_id] = [offer]
 
-    assert ledger.complete_wallet_item.call(*completion.args) == "completed"
+    assert messaging_tasks.complete_wallet_item.call(*completion.args) == "completed"
 
     item.refresh_from_db()
     issued.refresh_from_db()
@@ -463,11 +435,11 @@ def test_an_item_known_only_by_its_id_is_completed_from_the_wallet_before_its_me
     assert item.reminder.due_at == offer.expires_at - LEAD
 
 
-def test_completing_an_item_when_sessionm_is_down_leaves_the_message_as_it_is(monkeypatch):
+def test_completing_an_item_when_sessionm_is_down_leaves_the_message_as_it_is(sessionm_wallet):
     item = wallet_item_record(customer=CustomerFactory(), offer=OfferFacts(user_offer_id="uo-1"), source="purchase")
-    monkeypatch.setattr(ledger, "get_sessionm_client", lambda: FakeWallet(error=SessionMUnavailable("down")))
+    sessionm_wallet.error = SessionMUnavailable("down")
 
-    assert ledger.complete_wallet_item.call(item.pk) == "unavailable"
+    assert messaging_tasks.complete_wallet_item.call(item.pk) == "unavailable"
     assert notifications(NotificationKind.OFFER_ISSUED)[0].status == NotificationStatus.PENDING
 
 
@@ -475,7 +447,7 @@ def test_a_complete_item_needs_no_completion(tasks, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         wallet_item_record(customer=CustomerFactory(), offer=make_offer(), source=WalletItemSource.WEBHOOK)
 
-    assert not [r for r in tasks.results if r.task.func == ledger.complete_wallet_item.func]
+    assert not [r for r in tasks.results if r.task.func == messaging_tasks.complete_wallet_item.func]
 
 
 def test_facts_learnt_later_reach_the_message_still_waiting():

@@ -4,18 +4,21 @@ offers, a wallet read and a redemption, each through the public API against the 
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
-from apps.messaging import ledger
+from apps.loyalty import selectors as loyalty_selectors
+from apps.loyalty import services as loyalty_services
+from apps.messaging import tasks as messaging_tasks
+from apps.messaging.discovery import DISCOVERY_DELAY
 from apps.messaging.models import Notification, NotificationKind, NotificationStatus, WalletItem
 from apps.sandbox import demo
 from apps.sessionm import get_sessionm_client
 from tests.loyalty.conftest import bearer_client, signup, url
 from tests.till import ring_up
 
+from .wallets import LEAD
+
 pytestmark = pytest.mark.django_db
-LEAD = timedelta(days=settings.OFFER_EXPIRY_REMINDER_DAYS)
 
 
 @pytest.fixture
@@ -60,8 +63,8 @@ def test_a_rewards_store_purchase_is_recorded_and_completed_before_its_message(
     [message] = offer_messages(amanda)
     assert message.due_at > timezone.now()  # waits for the expiry the purchase did not say
 
-    [completion] = enqueued(tasks, ledger.complete_wallet_item)
-    ledger.complete_wallet_item.call(*completion.args)
+    [completion] = enqueued(tasks, messaging_tasks.complete_wallet_item)
+    messaging_tasks.complete_wallet_item.call(*completion.args)
 
     item.refresh_from_db()
     message.refresh_from_db()
@@ -80,7 +83,7 @@ def test_a_promo_code_offer_gets_its_texts_in_the_customers_language(tasks, djan
     assert claimed.status_code in (200, 201), claimed.content
     item = WalletItem.objects.get(customer=ines)
     assert (item.source, item.offer_id, item.title) == ("promo_code", demo.TUESDAY_COUPON.id, "")
-    ledger.complete_wallet_item.call(*enqueued(tasks, ledger.complete_wallet_item)[0].args)
+    messaging_tasks.complete_wallet_item.call(*enqueued(tasks, messaging_tasks.complete_wallet_item)[0].args)
 
     item.refresh_from_db()
     assert (item.title, item.culture) == (demo.TUESDAY_COUPON.texts["pt-BR"].name, "pt-BR")
@@ -96,10 +99,10 @@ def test_offers_a_transaction_earned_are_looked_for_after_it(app, amanda, tasks,
     with django_capture_on_commit_callbacks(execute=True):
         ring_up(amanda, sale)
 
-    [discovery] = enqueued(tasks, ledger.wallet_items_discover)
-    assert discovery.task.run_after >= timezone.now() + ledger.DISCOVERY_DELAY - timedelta(seconds=5)
-    assert ledger.wallet_items_discover.call(*discovery.args) == 1
-    assert ledger.wallet_items_discover.call(*discovery.args) == 0  # found again: already known
+    [discovery] = enqueued(tasks, messaging_tasks.wallet_items_discover)
+    assert discovery.task.run_after >= timezone.now() + DISCOVERY_DELAY - timedelta(seconds=5)
+    assert messaging_tasks.wallet_items_discover.call(*discovery.args) == 1
+    assert messaging_tasks.wallet_items_discover.call(*discovery.args) == 0  # found again: already known
 
     item = WalletItem.objects.get(customer=amanda)
     assert (item.source, item.title) == ("transaction", "Free Large Fries")
@@ -140,3 +143,33 @@ def test_an_offer_redeemed_at_the_till_leaves_the_ledger_at_the_next_wallet_read
     item = WalletItem.objects.get(user_offer_id=issued.user_offer_id)
     assert item.state == "redeemed"
     assert Notification.objects.get(pk=item.reminder_id).status == NotificationStatus.CANCELLED
+
+
+def test_the_wallet_read_writes_nothing_and_its_service_step_keeps_the_ledger(amanda, tasks):
+    [issued] = get_sessionm_client().issue_offer(amanda.sessionm_user_id, demo.FREE_SNACK_BOX.id)
+    messages_before, queued_before = Notification.objects.count(), len(tasks.results)
+
+    page = loyalty_selectors.wallet_get(customer=amanda, page=1, page_size=20)
+
+    # A selector reads: no ledger row, no message, nothing queued.
+    assert [item.id for item in page.results] == [issued.user_offer_id]
+    assert not WalletItem.objects.exists()
+    assert (Notification.objects.count(), len(tasks.results)) == (messages_before, queued_before)
+    assert (page.read.complete, [o.user_offer_id for o in page.read.offers]) == (True, [issued.user_offer_id])
+
+    loyalty_services.wallet_read_record(customer=amanda, read=page.read)
+
+    item = WalletItem.objects.get(customer=amanda)
+    assert (item.user_offer_id, item.source) == (issued.user_offer_id, "wallet_read")
+    assert offer_messages(amanda).count() == 1
+
+
+def test_a_later_page_of_the_wallet_is_not_a_complete_read(amanda):
+    for _ in range(3):
+        get_sessionm_client().issue_offer(amanda.sessionm_user_id, demo.FREE_SNACK_BOX.id)
+
+    first = loyalty_selectors.wallet_get(customer=amanda, page=1, page_size=2)
+    second = loyalty_selectors.wallet_get(customer=amanda, page=2, page_size=2)
+
+    # Only a read of the whole wallet may take an offer it does not list for gone.
+    assert (first.read.complete, second.read.complete) == (False, False)

@@ -1,12 +1,17 @@
 """The delivery task and the management command: one pass, then the next run scheduled for what is left."""
 
+import importlib
 import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps as django_apps
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from apps.messaging import later
 from apps.messaging import tasks as tasks_module
 from apps.messaging.delivery import CLAIM_LEASE
 from apps.messaging.models import NotificationStatus
@@ -127,3 +132,42 @@ def test_the_command_runs_one_pass_and_reports_it(braze, tasks, capsys):
     assert later.next_attempt_at.isoformat() in out
     [scheduled] = runs(tasks)
     assert scheduled.task.run_after == whole_second_after(later.next_attempt_at)
+
+
+def test_the_modules_below_tasks_reach_them_through_later(tasks):
+    # MessagingConfig.ready() connected tasks.py: asking `later` for work enqueues the task.
+    later.wallet_item_complete(41)
+    later.sessionm_event_process(42)
+
+    assert [(r.task.func, r.args) for r in tasks.results] == [
+        (tasks_module.complete_wallet_item.func, [41]),
+        (tasks_module.process_sessionm_event.func, [42]),
+    ]
+
+
+def test_asking_later_before_the_app_is_ready_is_an_error(monkeypatch):
+    monkeypatch.setattr(later, "_worker", None)
+
+    with pytest.raises(ImproperlyConfigured):
+        later.delivery_schedule()
+
+
+def test_runs_queued_at_the_old_task_paths_are_moved_to_tasks_py():
+    migration = importlib.import_module("apps.messaging.migrations.0007_task_paths_in_tasks_module")
+    queued = [
+        DBTaskResult.objects.create(task_path=old, args_kwargs={"args": [1], "kwargs": {}}, backend_name="default")
+        for old in migration.MOVED
+    ]
+    other = DBTaskResult.objects.create(
+        task_path="apps.ops.tasks.prune_task_results", args_kwargs={"args": [], "kwargs": {}}, backend_name="default"
+    )
+
+    migration.forwards(django_apps, None)
+
+    assert [DBTaskResult.objects.get(pk=row.pk).task_path for row in queued] == list(migration.MOVED.values())
+    assert DBTaskResult.objects.get(pk=other.pk).task_path == "apps.ops.tasks.prune_task_results"
+    for row in queued:
+        # The new path names a task the worker can load.
+        assert DBTaskResult.objects.get(pk=row.pk).task.func is not None
+    migration.backwards(django_apps, None)
+    assert [DBTaskResult.objects.get(pk=row.pk).task_path for row in queued] == list(migration.MOVED)

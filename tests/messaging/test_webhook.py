@@ -11,8 +11,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.services import customer_signup
+from apps.messaging import tasks as messaging_tasks
 from apps.messaging import webhooks
-from apps.messaging.ledger import wallet_item_record
 from apps.messaging.models import (
     InboundEvent,
     InboundEventStatus,
@@ -30,7 +30,7 @@ from apps.sessionm import get_sessionm_client
 from tests.factories import CustomerFactory
 
 from .braze_answers import BRAZE
-from .test_ledger import make_offer
+from .wallets import record_item
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +82,7 @@ def post(body, *, timestamp=None, secret=None, signature=None, raw=None):
     )
 
 
-def enqueued(tasks, task=webhooks.process_sessionm_event):
+def enqueued(tasks, task=messaging_tasks.process_sessionm_event):
     return [result for result in tasks.results if result.task.func == task.func]
 
 
@@ -264,7 +264,7 @@ def _receive_and_process(tasks, capture, body):
 
 def test_offer_redeemed_closes_the_item_and_cancels_its_reminder(tasks, django_capture_on_commit_callbacks):
     customer = CustomerFactory()
-    item = wallet_item_record(customer=customer, offer=make_offer(), source=WalletItemSource.PURCHASE)
+    item = record_item(customer, source=WalletItemSource.PURCHASE)
 
     status = _receive_and_process(
         tasks,
@@ -279,7 +279,7 @@ def test_offer_redeemed_closes_the_item_and_cancels_its_reminder(tasks, django_c
 
 def test_offer_redeemed_for_another_customers_offer_changes_nothing(tasks, django_capture_on_commit_callbacks):
     owner, stranger = CustomerFactory(), CustomerFactory()
-    item = wallet_item_record(customer=owner, offer=make_offer(), source=WalletItemSource.PURCHASE)
+    item = record_item(owner, source=WalletItemSource.PURCHASE)
 
     _receive_and_process(
         tasks,
@@ -293,7 +293,7 @@ def test_offer_redeemed_for_another_customers_offer_changes_nothing(tasks, djang
 
 def test_points_awarded_with_an_offer_are_recorded_on_it(tasks, django_capture_on_commit_callbacks):
     customer = CustomerFactory()
-    item = wallet_item_record(customer=customer, offer=make_offer(), source=WalletItemSource.TRANSACTION)
+    item = record_item(customer, source=WalletItemSource.TRANSACTION)
 
     _receive_and_process(
         tasks,
@@ -443,7 +443,7 @@ def test_failed_events_are_processed_again_from_the_admin(admin_client, tasks, d
 
 
 def test_the_ledger_and_events_are_browsable_in_the_admin(admin_client):
-    item = wallet_item_record(customer=CustomerFactory(), offer=make_offer(), source=WalletItemSource.PURCHASE)
+    item = record_item(CustomerFactory(), source=WalletItemSource.PURCHASE)
 
     assert admin_client.get(reverse("admin:messaging_walletitem_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:messaging_walletitem_change", args=[item.pk])).status_code == 200

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from apps.loyalty.member_codes import member_code_issue
 from apps.loyalty.selectors import wallet_item_get
-from apps.loyalty.services import offer_redeem, promo_code_claim, reward_purchase
+from apps.loyalty.services import offer_redeem, promo_code_claim, reward_purchase, wallet_read_record
 
 from ..forms import PromoCodeForm
 from ..qr import qr_svg
@@ -32,6 +32,9 @@ def wallet(request):
         )
     except LOYALTY_ERRORS as exc:
         return render_load_error(request, "web/wallet.html", exc)
+    if page.offers is not None:
+        # The step after the read: what SessionM showed keeps the wallet ledger current.
+        wallet_read_record(customer=request.customer, read=page.offers.read)
     # A code that was refused comes back in its field, to fix a typo rather than type it all again.
     promo_form = PromoCodeForm(initial={"code": request.session.pop(_PROMO_CODE_REFUSED, "")})
     return render(request, "web/wallet.html", {"page": page, "promo_form": promo_form})

@@ -18,9 +18,17 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from apps.core.backoff import NO_JITTER, backoff_delay
+
 WORKER_RESTART_MIN = 1.0  # seconds
 WORKER_RESTART_MAX = 60.0
 WORKER_STABLE_AFTER = 60.0  # a worker that ran this long resets the pause
+
+
+def worker_restart_pause(quick_deaths: int) -> float:
+    """Seconds to wait before starting the worker again after its `quick_deaths`-th death in a row (1 s, 2 s,
+    4 s, ... up to 60 s). No jitter: one process pacing its own restarts."""
+    return backoff_delay(quick_deaths, base=WORKER_RESTART_MIN, cap=WORKER_RESTART_MAX, jitter=NO_JITTER)
 
 
 class Command(BaseCommand):
@@ -111,7 +119,7 @@ class Command(BaseCommand):
         exit_code = 0
         worker_started = time.monotonic()
         restart_at = None
-        pause = WORKER_RESTART_MIN
+        quick_deaths = 0  # in a row: each one doubles the pause before the next start
         try:
             while not stopping:
                 web, worker = children["web"], children["worker"]
@@ -123,14 +131,13 @@ class Command(BaseCommand):
                     break
                 now = time.monotonic()
                 if restart_at is None and worker.poll() is not None:
-                    if now - worker_started >= WORKER_STABLE_AFTER:
-                        pause = WORKER_RESTART_MIN
+                    quick_deaths = 1 if now - worker_started >= WORKER_STABLE_AFTER else quick_deaths + 1
+                    pause = worker_restart_pause(quick_deaths)
                     self.stderr.write(
                         f"The worker exited with code {worker.returncode}; starting it again in {pause:.0f} s. "
                         "Its output above says why."
                     )
                     restart_at = now + pause
-                    pause = min(WORKER_RESTART_MAX, pause * 2)
                 if restart_at is not None and now >= restart_at:
                     children["worker"] = subprocess.Popen(commands["worker"])  # noqa: S603
                     worker_started, restart_at = now, None
