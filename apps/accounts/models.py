@@ -56,7 +56,3 @@ class Customer(models.Model):
 
     def __str__(self):
         return self.external_id
-
-    @property
-    def is_active_customer(self) -> bool:
-        return self.status == CustomerStatus.ACTIVE

@@ -8,7 +8,6 @@ use `paginated_response` to render it with the same links as a local queryset pa
 from dataclasses import dataclass
 
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -19,12 +18,6 @@ MAX_PAGE_SIZE = 50
 # Upstream lists are read with skip = (page - 1) x page_size: a page number from a fuzzer or a scraper must not
 # become a skip of 10^24 at SessionM. 1,000 pages of 50 is far beyond any customer's history.
 MAX_PAGE = 1000
-
-
-class PagePagination(PageNumberPagination):
-    page_size = DEFAULT_PAGE_SIZE
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
 
 
 class PageParamsSerializer(QuerySerializer):

@@ -52,10 +52,6 @@ class IssuedMemberCode:
     expires_at: datetime
     ttl_seconds: int
 
-    @property
-    def seconds_left(self) -> int:
-        return max(0, int((self.expires_at - timezone.now()).total_seconds()))
-
 
 def _tag(random_part: bytes) -> bytes:
     return salted_hmac(_SALT, random_part, algorithm="sha256").digest()[:_TAG_BYTES]
