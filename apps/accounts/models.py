@@ -56,3 +56,12 @@ class Customer(models.Model):
 
     def __str__(self):
         return self.external_id
+
+    @property
+    def sessionm_id(self) -> str:
+        """The SessionM user id the loyalty calls for this customer name. Only an active customer has one and
+        only active customers sign in, so a customer without one here is a bug: refuse it rather than ask
+        SessionM about a user called "None"."""
+        if not self.sessionm_user_id:
+            raise ValueError(f"customer {self.external_id} has no SessionM profile (status {self.status})")
+        return self.sessionm_user_id

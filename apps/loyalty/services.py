@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.languages import culture_for
+from apps.accounts.models import Customer
 from apps.api.errors import LoyaltyUnavailable, NotFound
 from apps.messaging.ledger import OfferFacts, wallet_item_mark, wallet_item_record, wallet_items_discover_later
 from apps.messaging.models import WalletItemSource, WalletItemState
@@ -44,14 +45,14 @@ _HISTORY_LOOKUP_EVENTS = 1000
 
 
 @sessionm_errors()
-def campaign_opt_in(*, customer, campaign_id: str) -> OptIn:
+def campaign_opt_in(*, customer: Customer, campaign_id: str) -> OptIn:
     with sessionm_errors(not_found=NotFound(_("There is no such campaign."))):
-        get_sessionm_client().opt_in(customer.sessionm_user_id, campaign_id)
+        get_sessionm_client().opt_in(customer.sessionm_id, campaign_id)
     return OptIn(campaign_id=campaign_id, opted_in=True)
 
 
 @sessionm_errors()
-def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
+def offer_redeem(*, customer: Customer, user_offer_id: str) -> Redemption:
     """Redeem a wallet offer. SessionM's redeem takes only the user_offer_id, so the offer is first looked up
     in this customer's wallet: another customer's offer is "not found", exactly like a missing one. One that
     has left the wallet (redeemed or expired) is told apart by the customer's own activity log."""
@@ -68,11 +69,11 @@ def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
     return Redemption(item=item, redeemed_at=timezone.now())
 
 
-def _in_history(*, customer, user_offer_id: str) -> bool:
+def _in_history(*, customer: Customer, user_offer_id: str) -> bool:
     """Whether the customer's recent activity names this offer (SessionM logs every offer it issues)."""
     # `since` asks SessionM for the events after a moment: the recent window, not the whole history.
     events = get_sessionm_client().get_timeline_events(
-        customer.sessionm_user_id,
+        customer.sessionm_id,
         view=settings.SESSIONM_TIMELINE_VIEW,
         since=timezone.now() - _HISTORY_LOOKUP_WINDOW,
         max_events=_HISTORY_LOOKUP_EVENTS,
@@ -81,12 +82,12 @@ def _in_history(*, customer, user_offer_id: str) -> bool:
 
 
 @sessionm_errors()
-def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
+def reward_purchase(*, customer: Customer, offer_id: str) -> RewardPurchase:
     """Buy a Rewards Store offer with points. SessionM spends the points and issues the offer in one step and
     refuses when the balance is short (InsufficientPoints, 409)."""
     culture = culture_for(customer.language)
     not_found = NotFound(_("There is no such reward in the Rewards Store."))
-    offer = catalogue_offer(sessionm_user_id=customer.sessionm_user_id, culture=culture, offer_id=offer_id)
+    offer = catalogue_offer(sessionm_user_id=customer.sessionm_id, culture=culture, offer_id=offer_id)
     if offer is None or offer.reward_store_id is None:
         raise not_found
     client = get_sessionm_client()
@@ -94,7 +95,7 @@ def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
     started = timezone.now()
     with sessionm_errors(not_found=not_found):
         purchase = client.purchase_offer(
-            user_id=customer.sessionm_user_id,
+            user_id=customer.sessionm_id,
             reward_store_id=offer.reward_store_id,
             reward_store_offer_id=offer.reward_store_offer_id,
             point_account_ids=accounts,
@@ -141,28 +142,28 @@ def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
     )
 
 
-def _spend_accounts(*, customer, reward_store_id: str) -> list[str]:
+def _spend_accounts(*, customer: Customer, reward_store_id: str) -> list[str]:
     """The point account(s) a purchase spends from, which SessionM requires: the reward store's own, else
     the customer's accounts from all_balances, as SessionM's purchase page advises."""
     client = get_sessionm_client()
-    for store in client.get_reward_stores(customer.sessionm_user_id):
+    for store in client.get_reward_stores(customer.sessionm_id):
         if store.id == reward_store_id and store.point_account_id:
             return [store.point_account_id]
-    balances = client.get_point_balances(customer.sessionm_user_id)
+    balances = client.get_point_balances(customer.sessionm_id)
     accounts = [account.point_account_id for account in balances.accounts if account.point_account_id]
     if not accounts:
         raise LoyaltyUnavailable()
     return accounts
 
 
-def _bought_user_offer_id(*, customer, offer_id: str | None) -> str | None:
+def _bought_user_offer_id(*, customer: Customer, offer_id: str | None) -> str | None:
     """The newest issued wallet offer of `offer_id` that the ledger does not know yet, or None (any failure
     reads as None: the purchase already happened)."""
     if offer_id is None:
         return None
     try:
         page = get_sessionm_client().get_user_offers(
-            customer.sessionm_user_id, culture=culture_for(customer.language), take=_WALLET_LOOKUP_PAGE_SIZE
+            customer.sessionm_id, culture=culture_for(customer.language), take=_WALLET_LOOKUP_PAGE_SIZE
         )
     except SessionMError as exc:
         logger.warning("reward purchase: wallet lookup failed: %s", exc.__class__.__name__)
@@ -177,7 +178,7 @@ def _bought_user_offer_id(*, customer, offer_id: str | None) -> str | None:
 @sessionm_errors()
 def pos_transaction_send(
     *,
-    customer,
+    customer: Customer,
     store_id: str,
     lines: list[TransactionLine],
     payments: list[PosPayment],
@@ -196,7 +197,7 @@ def pos_transaction_send(
     """
     discounts = []
     if promo_code:
-        discount = {"discount_id": "1", "type": "promo_code", "code": promo_code}
+        discount: dict[str, str | None] = {"discount_id": "1", "type": "promo_code", "code": promo_code}
         try:
             claim = promo_code_claim(customer=customer, code=promo_code)
         except PromoCodeAlreadyClaimed:
@@ -235,7 +236,7 @@ def pos_transaction_send(
                 "type": payment.type,
                 "amount": _money(payment.amount),
                 "payment_time": opened_at.isoformat(),
-                "user_id": customer.sessionm_user_id,
+                "user_id": customer.sessionm_id,
                 "user_id_type": "SessionM_ID",
             }
             for number, payment in enumerate(payments, start=1)
@@ -266,10 +267,10 @@ def _money(amount: Decimal) -> str:
 
 
 @sessionm_errors()
-def promo_code_claim(*, customer, code: str) -> PromoCodeClaim:
+def promo_code_claim(*, customer: Customer, code: str) -> PromoCodeClaim:
     """Claim a promo code: the offer it grants lands in the customer's wallet."""
     with sessionm_errors(not_found=PromoCodeInvalid()):
-        claim = get_sessionm_client().claim_promo_code(customer.sessionm_user_id, code)
+        claim = get_sessionm_client().claim_promo_code(customer.sessionm_id, code)
     if claim.user_offer_id:
         wallet_item_record(
             customer=customer,
@@ -280,10 +281,8 @@ def promo_code_claim(*, customer, code: str) -> PromoCodeClaim:
 
 
 @sessionm_errors()
-def event_report(*, customer, event: str) -> EventReport:
+def event_report(*, customer: Customer, event: str) -> EventReport:
     """Report a behaviour (e.g. "survey_completed") for SessionM's campaign rules; an event the program
     does not know is UnknownEvent (422)."""
-    result = get_sessionm_client().trigger_event(
-        customer.sessionm_user_id, event, culture=culture_for(customer.language)
-    )
+    result = get_sessionm_client().trigger_event(customer.sessionm_id, event, culture=culture_for(customer.language))
     return EventReport(event=event, recorded=result.event_saved_successfully, points_awarded=result.points_awarded)

@@ -27,6 +27,7 @@ from apps.accounts.models import Customer, CustomerStatus
 from apps.api.errors import NotFound
 from apps.sessionm import SessionMClient, build_sessionm_client
 from apps.sessionm.errors import SessionMNotFound
+from apps.sessionm.types import UserOffer
 
 # Braze gives up after 2 s. One SessionM call, no retry, answered within 1.2 s at worst (connect + read),
 # leaves time for Braze's own network legs.
@@ -59,7 +60,7 @@ class ConnectedContentAuthentication(BaseAuthentication):
         if scheme.lower() != b"basic":
             return None
         try:
-            username, _sep, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+            username, _colon, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise AuthenticationFailed(_("Malformed Basic credentials.")) from exc
         # Both compared every time, so the answer's timing does not tell which one was wrong.
@@ -138,7 +139,7 @@ def braze_wallet_get(*, user_id: str, culture: str | None = None) -> BrazeWallet
         raise NotFound(code="customer_not_found")
     culture = culture or culture_for(customer.language)
     client = connected_content_sessionm_client()
-    offers = []
+    offers: list[UserOffer] = []
     started = time.monotonic()
     try:
         while True:

@@ -9,6 +9,7 @@ SessionM stays the system of record: the ledger never holds points or decides wh
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -134,7 +135,7 @@ def wallet_item_record(
                     _offer_issued_enqueue(item, due_at=now + COMPLETION_GRACE if incomplete else None)
                 reminder_schedule(item=item, now=now)
                 if incomplete:
-                    transaction.on_commit(lambda: complete_wallet_item.enqueue(item.pk), robust=True)
+                    transaction.on_commit(partial(complete_wallet_item.enqueue, item.pk), robust=True)
                 return item
             item = WalletItem.objects.select_for_update().get(user_offer_id=offer.user_offer_id)
         if item.customer_id != customer.pk:
@@ -329,7 +330,7 @@ def complete_wallet_item(item_pk: int) -> str:
     try:
         found, _complete = sessionm_wallet_find(
             client=get_sessionm_client(),
-            user_id=customer.sessionm_user_id,
+            user_id=customer.sessionm_id,
             culture=culture,
             wanted={item.user_offer_id},
         )
@@ -364,7 +365,7 @@ def wallet_items_discover(customer_pk: int, since: str, source: str) -> int:
     culture = culture_for(customer.language)
     try:
         page = get_sessionm_client().get_user_offers(
-            customer.sessionm_user_id, culture=culture, skip=0, take=DISCOVERY_PAGE_SIZE
+            customer.sessionm_id, culture=culture, skip=0, take=DISCOVERY_PAGE_SIZE
         )
     except SessionMError as exc:
         logger.warning("ledger: wallet unavailable to discover new offers (%s)", exc.__class__.__name__)

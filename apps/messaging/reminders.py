@@ -20,6 +20,7 @@ only hours earlier.
 import logging
 import time
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -186,7 +187,7 @@ def reminders_screen(notifications: list[Notification], *, now: datetime) -> lis
             held.add(notification.pk)
             continue
         reason = _why_not(item, now)
-        if reason:
+        if reason or item is None or item.expires_at is None:  # (the last two only said again for the type checker)
             _in_flight(notification).update(
                 status=NotificationStatus.CANCELLED, claimed_at=None, last_error=CANCEL_MARK + reason, updated_at=now
             )
@@ -198,7 +199,7 @@ def reminders_screen(notifications: list[Notification], *, now: datetime) -> lis
             _in_flight(notification).update(
                 status=NotificationStatus.PENDING, claimed_at=None, due_at=due, next_attempt_at=due, updated_at=now
             )
-            transaction.on_commit(lambda due=due: delivery_schedule(at=due), robust=True)
+            transaction.on_commit(partial(delivery_schedule, at=due), robust=True)
             held.add(notification.pk)
             continue
         notification.trigger_properties = offer_message_properties(item=item, kind=NotificationKind.OFFER_EXPIRING)
@@ -253,7 +254,7 @@ def _confirm_with_sessionm(items: list[WalletItem], *, now: datetime) -> set[int
         try:
             found, complete = sessionm_wallet_find(
                 client=client,
-                user_id=customer.sessionm_user_id,
+                user_id=customer.sessionm_id,
                 culture=culture_for(customer.language),
                 wanted=set(wanted),
             )
@@ -270,7 +271,8 @@ def _confirm_with_sessionm(items: list[WalletItem], *, now: datetime) -> set[int
                 item.save(update_fields=["expires_at", "confirmed_at", "updated_at"])
             elif complete:
                 # SessionM's wallet lists issued offers only: gone before its expiry means used (or withdrawn).
-                item.state = WalletItemState.EXPIRED if item.expires_at <= now else WalletItemState.REDEEMED
+                expired = item.expires_at is not None and item.expires_at <= now
+                item.state = WalletItemState.EXPIRED if expired else WalletItemState.REDEEMED
                 item.save(update_fields=["state", "updated_at"])
     return left
 

@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from apps.accounts.models import Customer
+
 from .delivery import CLAIM_LEASE
 from .models import Notification, NotificationStatus, WalletItem, WorkerHeartbeat
 
@@ -18,7 +20,7 @@ def notification_next_run_at() -> datetime | None:
     return min(moments, default=None)
 
 
-def wallet_item_ids(*, customer, user_offer_ids: list[str]) -> set[str]:
+def wallet_item_ids(*, customer: Customer, user_offer_ids: list[str]) -> set[str]:
     """Which of these user offers the wallet ledger already holds for the customer."""
     return set(
         WalletItem.objects.filter(customer=customer, user_offer_id__in=user_offer_ids).values_list(
@@ -27,7 +29,7 @@ def wallet_item_ids(*, customer, user_offer_ids: list[str]) -> set[str]:
     )
 
 
-def wallet_item_titles(*, customer, user_offer_ids: list[str], culture: str) -> dict[str, str]:
+def wallet_item_titles(*, customer: Customer, user_offer_ids: list[str], culture: str) -> dict[str, str]:
     """The names the wallet ledger holds for these user offers, where it holds them in `culture`."""
     rows = WalletItem.objects.filter(
         customer=customer, user_offer_id__in=user_offer_ids, culture__iexact=culture

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.languages import braze_language
-from apps.accounts.models import CustomerStatus
+from apps.accounts.models import Customer, CustomerStatus
 from apps.braze.routes import MAX_TRIGGER_PROPERTIES_BYTES
 
 from .models import Notification, NotificationKind, NotificationStatus
@@ -24,7 +24,7 @@ _UNSENT = (NotificationStatus.PENDING, NotificationStatus.FAILED, NotificationSt
 def notification_enqueue(
     *,
     kind: str,
-    customer,
+    customer: Customer,
     dedupe_key: str,
     trigger_properties: dict,
     attributes: dict | None = None,
@@ -66,7 +66,7 @@ def notification_enqueue(
     return notification
 
 
-def notification_welcome_enqueue(*, customer) -> Notification:
+def notification_welcome_enqueue(*, customer: Customer) -> Notification:
     """The welcome message. It also creates the customer's Braze profile (send_to_existing_only=False)
     with the attributes the message renders with, so no separate /users/track call is needed."""
     target = settings.BRAZE_MESSAGES[NotificationKind.WELCOME]
@@ -85,7 +85,7 @@ def notification_welcome_enqueue(*, customer) -> Notification:
     )
 
 
-def notification_password_reset_enqueue(*, customer, link: str, token: str) -> Notification:
+def notification_password_reset_enqueue(*, customer: Customer, link: str, token: str) -> Notification:
     """The password reset message with its link. One per link (a token is unique to the moment it was made
     and the password it resets), sent only to the Braze profile the welcome created."""
     target = settings.BRAZE_MESSAGES[NotificationKind.PASSWORD_RESET]
@@ -104,7 +104,7 @@ def notification_password_reset_enqueue(*, customer, link: str, token: str) -> N
     )
 
 
-def notifications_forget_customer(*, customer) -> None:
+def notifications_forget_customer(*, customer: Customer) -> None:
     """Cancel what was not sent yet and erase the personal data every message of the customer carried.
     The rows stay, without their payload, as the record of what was sent."""
     with transaction.atomic():

@@ -24,6 +24,7 @@ import hmac
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -158,7 +159,7 @@ def sessionm_events_requeue(*, events: QuerySet[InboundEvent]) -> int:
     pks = list(events.filter(status=InboundEventStatus.FAILED).values_list("pk", flat=True))
     InboundEvent.objects.filter(pk__in=pks).update(status=InboundEventStatus.RECEIVED, attempts=0, processed_at=None)
     for pk in pks:
-        transaction.on_commit(lambda pk=pk: process_sessionm_event.enqueue(pk), robust=True)
+        transaction.on_commit(partial(process_sessionm_event.enqueue, pk), robust=True)
     return len(pks)
 
 
@@ -240,7 +241,7 @@ def _offer_issued(event: InboundEvent, customer: Customer) -> str:
         try:
             found, _complete = sessionm_wallet_find(
                 client=get_sessionm_client(),
-                user_id=customer.sessionm_user_id,
+                user_id=customer.sessionm_id,
                 culture=wanted,
                 wanted={offer.user_offer_id},
             )
