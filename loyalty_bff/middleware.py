@@ -7,6 +7,8 @@ WhiteNoise) middleware it subclasses, so the system checks that look for them st
 machine paths it only passes the request on.
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
@@ -25,7 +27,15 @@ def is_machine_path(request) -> bool:
     return request.path_info.startswith(MACHINE_PATH_PREFIXES)
 
 
-class _PagesOnly:
+if TYPE_CHECKING:
+    # What _PagesOnly is mixed into (before it in the bases): a Django middleware, whose get_response it calls
+    # and whose __call__ comes next in the MRO. At run time the real class is that next base.
+    from django.utils.deprecation import MiddlewareMixin as _Middleware
+else:
+    _Middleware = object
+
+
+class _PagesOnly(_Middleware):
     def __call__(self, request):
         if is_machine_path(request):
             return self.get_response(request)

@@ -292,8 +292,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["apps.api.parsing.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.api.exceptions.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.PagePagination",
-    "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_RATES": {
         # Scoped throttles for credential endpoints (per client IP); see apps/api/throttles.py.
         "login": env.str("THROTTLE_LOGIN_RATE", default="10/min"),
@@ -351,13 +349,13 @@ SCHEDULER_LEASE_SECONDS = env.int("SCHEDULER_LEASE_SECONDS", default=15)
 # Sandbox defaults apply only while SANDBOX_ENABLED; production must name every one of these.
 if SANDBOX_ENABLED:
 
-    def _upstream(name, sandbox_default, cast=str):
-        return env.get_value(name, cast=cast, default=None) or sandbox_default
+    def _upstream(name, sandbox_default):
+        return env.get_value(name, cast=str, default=None) or sandbox_default
 
 else:
 
-    def _upstream(name, sandbox_default, cast=str):
-        value = env.get_value(name, cast=cast, default=None)
+    def _upstream(name, sandbox_default):
+        value = env.get_value(name, cast=str, default=None)
         if value in (None, ""):
             _missing.append(name)
         return value

@@ -1,4 +1,4 @@
-"""Project-wide test fixtures.
+"""Project-wide test fixtures, shared by every suite (a suite's conftest keeps only what is its own).
 
 Every database test may touch the sandbox (the BFF reaches it in-process), so the django_db marker is
 widened to all databases unless a test names its own.
@@ -7,6 +7,9 @@ widened to all databases unless a test names its own.
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
+from django_tasks import task_backends
+
+from apps.upstream import session as upstream_session
 
 
 def pytest_collection_modifyitems(items):
@@ -48,3 +51,33 @@ def rates(settings):
         settings.REST_FRAMEWORK = {**rest, "DEFAULT_THROTTLE_RATES": {**rest["DEFAULT_THROTTLE_RATES"], **changes}}
 
     return set_rates
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Signups and logins hash passwords; the real hasher is slow on purpose and the suites do it a lot.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def tasks(settings):
+    """The dummy task backend: task runs are recorded (`tasks.results`), not run, so delivery runs only when a
+    test calls it. Suites that want it for every test request it from an autouse fixture of their conftest."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+    backend = task_backends["default"]
+    yield backend
+    backend.clear()
+
+
+@pytest.fixture
+def no_backoff(monkeypatch):
+    """Retries without waiting: the upstream plumbing's backoff is tested on its own (tests/upstream)."""
+    monkeypatch.setattr(upstream_session, "backoff_delay", lambda attempt: 0)
+
+
+@pytest.fixture
+def customer(db):
+    """A customer signed up for real: local account and SessionM profile in the sandbox (tests/customers.py)."""
+    from tests.customers import signup
+
+    return signup()

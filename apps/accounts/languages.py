@@ -1,13 +1,9 @@
 """The customer's language: the Django language codes the product speaks and the SessionM culture each
 one selects for offer texts."""
 
-from django.conf import settings
-
 # Django language code -> SessionM `culture` (offer texts) and Braze `language` (ISO-639-1).
 _CULTURES = {"en": "en-US", "pt-br": "pt-BR", "es": "es-ES", "fr": "fr-FR"}
 DEFAULT_LANGUAGE = "en"
-
-LANGUAGE_CHOICES = settings.LANGUAGES
 
 
 # The zone most customers of each language live in: times are shown in it until the customer picks theirs
@@ -26,12 +22,6 @@ def usual_time_zone(language: str | None) -> str:
 
 def culture_for(language: str | None) -> str:
     return _CULTURES.get((language or "").lower(), _CULTURES[DEFAULT_LANGUAGE])
-
-
-def language_for_culture(culture: str | None) -> str | None:
-    """The Django language for a culture such as "pt-BR" (or "pt-br"); None when unknown."""
-    wanted = (culture or "").lower()
-    return next((lang for lang, cult in _CULTURES.items() if cult.lower() == wanted), None)
 
 
 def braze_language(language: str | None) -> str:

@@ -58,5 +58,10 @@ class Customer(models.Model):
         return self.external_id
 
     @property
-    def is_active_customer(self) -> bool:
-        return self.status == CustomerStatus.ACTIVE
+    def sessionm_id(self) -> str:
+        """The SessionM user id the loyalty calls for this customer name. Only an active customer has one and
+        only active customers sign in, so a customer without one here is a bug: refuse it rather than ask
+        SessionM about a user called "None"."""
+        if not self.sessionm_user_id:
+            raise ValueError(f"customer {self.external_id} has no SessionM profile (status {self.status})")
+        return self.sessionm_user_id

@@ -161,10 +161,12 @@ def _pending_customer_save(*, attempt: str, email: str, password_hash: str, **fi
                 customer = Customer(user=user)
                 resumed = False
             else:
-                customer = Customer.objects.select_for_update().filter(user=user).first()
-                if customer is None or customer.status != CustomerStatus.PENDING:
+                pending = Customer.objects.select_for_update().filter(user=user).first()
+                if pending is None or pending.status != CustomerStatus.PENDING:
                     raise _email_taken()
-                if customer.signup_attempt and customer.signup_attempt_at > now - SIGNUP_ATTEMPT_LEASE:
+                customer = pending
+                attempt_at = customer.signup_attempt_at
+                if customer.signup_attempt and attempt_at is not None and attempt_at > now - SIGNUP_ATTEMPT_LEASE:
                     raise _signup_in_progress()
                 resumed = True
             user.password = password_hash
@@ -261,7 +263,7 @@ def customer_update(*, customer: Customer, **changes) -> Customer:
         raise NotFound()
 
     checks = ProfileChecks()
-    cleaned = {}
+    cleaned: dict[str, object] = {}
     if "email" in changes:
         cleaned["email"] = checks.email(changes["email"])
     if "first_name" in changes:
@@ -309,7 +311,7 @@ def _sessionm_profile_update(*, customer: Customer, changes: dict) -> None:
     attributes = {_SESSIONM_ATTRIBUTES[name]: _sessionm_value(name, value) for name, value in changes.items()}
     with upstream_failures_as_api_errors():
         try:
-            get_sessionm_client().update_user(customer.sessionm_user_id, **attributes)
+            get_sessionm_client().update_user(customer.sessionm_id, **attributes)
         except SessionMValidationError as exc:
             raise _invalid_from_sessionm(exc) from exc
 

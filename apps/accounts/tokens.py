@@ -6,6 +6,7 @@ token presented twice (a replay, or two refreshes racing) is refused. Failures r
 """
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.auth.models import update_last_login
 from django.db import transaction
@@ -44,13 +45,14 @@ def _pair_for(customer: Customer) -> TokenPair:
 def token_pair_issue(*, customer: Customer) -> TokenPair:
     """A new pair after a signup or a login."""
     pair = _pair_for(customer)
-    update_last_login(None, customer.user)
+    update_last_login(type(customer.user), customer.user)
     return pair
 
 
 def token_pair_refresh(*, refresh: str) -> TokenPair:
     """Rotate: the presented refresh token is blacklisted and a new pair issued, for active customers only."""
-    token = RefreshToken(refresh)  # checks signature, expiry and the blacklist
+    # Checks signature, expiry and the blacklist.
+    token = RefreshToken(refresh)  # type: ignore[arg-type]  # simplejwt annotates the encoded token as a Token
     customer = (
         Customer.objects.select_related("user")
         .filter(user__pk=token.get(api_settings.USER_ID_CLAIM), user__is_active=True, status=CustomerStatus.ACTIVE)
@@ -62,7 +64,8 @@ def token_pair_refresh(*, refresh: str) -> TokenPair:
         # Issued before a password change (which also blacklisted it; this holds even if that raced).
         raise TokenError(_("Token is blacklisted"))
     with transaction.atomic():
-        _blacklisted, created = token.blacklist()
+        # blacklist() answers get_or_create's (row, created); simplejwt annotates it as the row.
+        _blacklisted, created = cast("tuple[BlacklistedToken, bool]", token.blacklist())
         if not created:
             raise TokenError(_("Token is blacklisted"))
         return _pair_for(customer)
@@ -71,7 +74,7 @@ def token_pair_refresh(*, refresh: str) -> TokenPair:
 def refresh_token_revoke(*, refresh: str) -> None:
     """Log out: blacklist the refresh token. Revoking a token that is already revoked is a success."""
     try:
-        token = RefreshToken(refresh)
+        token = RefreshToken(refresh)  # type: ignore[arg-type]  # simplejwt annotates the encoded token as a Token
     except TokenError:
         if _is_revoked(refresh):
             return
@@ -81,7 +84,8 @@ def refresh_token_revoke(*, refresh: str) -> None:
 
 def _is_revoked(refresh: str) -> bool:
     try:
-        jti = UntypedToken(refresh).get(api_settings.JTI_CLAIM)  # signature and expiry still checked
+        # Signature and expiry still checked.
+        jti = UntypedToken(refresh).get(api_settings.JTI_CLAIM)  # type: ignore[arg-type]  # simplejwt annotates the encoded token as a Token
     except TokenError:
         return False
     return BlacklistedToken.objects.filter(token__jti=jti).exists()

@@ -6,6 +6,7 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
 from apps.accounts.auth_cache import user_with_customer_get
@@ -15,7 +16,7 @@ from apps.accounts.tokens import token_version_current
 # request for its lifetime, and checking the signature again each time was a measurable share of the
 # request (bench/screens.py). Only expiry is checked again. Bounded; emptied when full.
 _VERIFIED_MAX = 10_000
-_verified: dict[bytes, object] = {}
+_verified: dict[bytes, Token] = {}
 
 
 class CustomerJWTAuthentication(JWTAuthentication):

@@ -94,15 +94,17 @@ def exception_handler(exc, context):
         code = _DRF_CODES.get(type(exc)) or next(
             (c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), exc.default_code
         )
-        details = {}
-        if isinstance(exc, drf.Throttled) and exc.wait is not None:
-            details["retry_after_seconds"] = int(exc.wait)
+        # DRF sets these attributes on the instance (Throttled.wait; auth_header by APIView for 401s); the stubs
+        # do not declare them.
+        wait = getattr(exc, "wait", None) if isinstance(exc, drf.Throttled) else None
+        retry: dict[str, int] = {} if wait is None else {"retry_after_seconds": int(wait)}
         message = exc.detail if isinstance(exc.detail, str) else exc.default_detail
-        response = Response(envelope(code, message, details), status=exc.status_code)
-        if getattr(exc, "auth_header", None):
-            response["WWW-Authenticate"] = exc.auth_header
-        if isinstance(exc, drf.Throttled) and exc.wait is not None:
-            response["Retry-After"] = str(int(exc.wait))
+        response = Response(envelope(code, message, retry), status=exc.status_code)
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            response["WWW-Authenticate"] = auth_header
+        if wait is not None:
+            response["Retry-After"] = str(int(wait))
         return response
 
     return None  # DRF re-raises; the Django-level handler500 answers with the envelope

@@ -20,17 +20,6 @@ class StrictBooleanField(serializers.BooleanField):
         self.fail("invalid")
 
 
-class StrictCharField(serializers.CharField):
-    """A JSON string: a number or a boolean is not silently turned into one."""
-
-    default_error_messages = {"not_a_string": _("Must be a string.")}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        return super().to_internal_value(data)
-
-
 class QuerySerializer(serializers.Serializer):
     """Query parameters: one sent empty is an error, not the default (`?page=` is not `page` left out)."""
 

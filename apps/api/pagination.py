@@ -2,13 +2,12 @@
 {"count"?, "next", "previous", "results"}.
 
 Upstream lists are paginated by the upstream (skip/take), so services return an `UpstreamPage` and views
-use `paginated_response` to render it with the same links as a local queryset page.
+use `paginated_response` to render it with links to the next and previous pages.
 """
 
 from dataclasses import dataclass
 
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -19,12 +18,6 @@ MAX_PAGE_SIZE = 50
 # Upstream lists are read with skip = (page - 1) x page_size: a page number from a fuzzer or a scraper must not
 # become a skip of 10^24 at SessionM. 1,000 pages of 50 is far beyond any customer's history.
 MAX_PAGE = 1000
-
-
-class PagePagination(PageNumberPagination):
-    page_size = DEFAULT_PAGE_SIZE
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
 
 
 class PageParamsSerializer(QuerySerializer):
@@ -47,7 +40,9 @@ class UpstreamPage:
     has_next: bool = False
 
 
-def paginated_response(request, page: UpstreamPage, results_data: list) -> Response:
+def paginated_response(request, page: UpstreamPage, serializer_class: type[serializers.BaseSerializer]) -> Response:
+    """The page's results rendered by `serializer_class`, with links to the pages beside it."""
+    results_data = serializer_class(page.results, many=True).data
     url = request.build_absolute_uri()
     next_url = replace_query_param(url, "page", page.page + 1) if page.has_next else None
     if page.page <= 1:
@@ -56,7 +51,7 @@ def paginated_response(request, page: UpstreamPage, results_data: list) -> Respo
         previous_url = remove_query_param(url, "page")
     else:
         previous_url = replace_query_param(url, "page", page.page - 1)
-    body = {"next": next_url, "previous": previous_url, "results": results_data}
+    body: dict[str, object] = {"next": next_url, "previous": previous_url, "results": results_data}
     if page.count is not None:
         body = {"count": page.count, **body}
     return Response(body)

@@ -86,7 +86,7 @@ class CampaignsApi(_LoyaltyApi):
     )
     def get(self, request):
         page = selectors.campaigns_list(customer=self.customer(request), **_page_params(request))
-        return paginated_response(request, page, CampaignSerializer(page.results, many=True).data)
+        return paginated_response(request, page, CampaignSerializer)
 
 
 class CampaignOptInApi(_LoyaltyApi):
@@ -116,7 +116,7 @@ class WalletApi(_LoyaltyApi):
         customer = self.customer(request)
         page = selectors.wallet_get(customer=customer, **_page_params(request))
         services.wallet_read_record(customer=customer, read=page.read)
-        return paginated_response(request, page, WalletItemSerializer(page.results, many=True).data)
+        return paginated_response(request, page, WalletItemSerializer)
 
 
 class OfferRedeemApi(_LoyaltyApi):
@@ -145,7 +145,7 @@ class RewardsStoreApi(_LoyaltyApi):
     )
     def get(self, request):
         page = selectors.rewards_store_get(customer=self.customer(request), **_page_params(request))
-        return paginated_response(request, page, RewardItemSerializer(page.results, many=True).data)
+        return paginated_response(request, page, RewardItemSerializer)
 
 
 class RewardPurchaseApi(_LoyaltyApi):
@@ -188,7 +188,7 @@ class PointsHistoryApi(_LoyaltyApi):
     )
     def get(self, request):
         page = selectors.points_history_get(customer=self.customer(request), **_page_params(request))
-        return paginated_response(request, page, PointHistoryEntrySerializer(page.results, many=True).data)
+        return paginated_response(request, page, PointHistoryEntrySerializer)
 
 
 class ActivityApi(_LoyaltyApi):

@@ -129,10 +129,13 @@ def pos_transaction_record(
 def _replay(stored: PosTransaction, body_hash: str) -> tuple[dict, bool]:
     if stored.body_hash != body_hash:
         raise RequestIdReused()
+    # A row commits with its answer (one transaction writes both), so a stored row always has one.
+    assert stored.response_body is not None
     return stored.response_body, True
 
 
 def _customer(*, client: PosClient, member_code: str | None, external_id: str | None) -> Customer:
+    customer: Customer | None
     if member_code is not None:
         customer = member_code_consume(code=member_code, client=client).customer
     else:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import Customer
 from apps.api.errors import Unprocessable
 
 from .models import MemberCode
@@ -52,10 +53,6 @@ class IssuedMemberCode:
     expires_at: datetime
     ttl_seconds: int
 
-    @property
-    def seconds_left(self) -> int:
-        return max(0, int((self.expires_at - timezone.now()).total_seconds()))
-
 
 def _tag(random_part: bytes) -> bytes:
     return salted_hmac(_SALT, random_part, algorithm="sha256").digest()[:_TAG_BYTES]
@@ -65,7 +62,7 @@ def _hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def member_code_issue(*, customer) -> IssuedMemberCode:
+def member_code_issue(*, customer: Customer) -> IssuedMemberCode:
     """A new code for `customer`. Codes issued earlier stay valid until they expire (a phone may still show
     one); each is good for one purchase."""
     random_part = secrets.token_bytes(_RANDOM_BYTES)

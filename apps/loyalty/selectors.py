@@ -58,11 +58,11 @@ def home_deadline() -> float:
 
 
 @sessionm_errors()
-def home_get(*, customer) -> HomeScreen:
+def home_get(*, customer: Customer) -> HomeScreen:
     """Points (required), a few wallet items and featured campaigns (each None when SessionM fails or is
     too slow), fetched at once. Raises the points call's failure, or DeadlineExceeded."""
     client = get_sessionm_client()
-    user_id = customer.sessionm_user_id
+    user_id = customer.sessionm_id
     culture = culture_for(customer.language)
     futures = fan_out(
         {
@@ -94,10 +94,10 @@ def _optional(future, *, label: str):
 
 
 @sessionm_errors()
-def campaigns_list(*, customer, page: int, page_size: int) -> UpstreamPage:
+def campaigns_list(*, customer: Customer, page: int, page_size: int) -> UpstreamPage:
     """Campaigns the customer is eligible for, with progress and opt-in state. SessionM answers them all at
     once (there are few), so they are paged here."""
-    campaigns = get_sessionm_client().get_eligible_campaigns(customer.sessionm_user_id)
+    campaigns = get_sessionm_client().get_eligible_campaigns(customer.sessionm_id)
     start = (page - 1) * page_size
     return UpstreamPage(
         results=[CampaignItem.from_campaign(campaign) for campaign in campaigns[start : start + page_size]],
@@ -132,9 +132,7 @@ def wallet_get(*, customer: Customer, page: int, page_size: int) -> WalletPage:
     skip = (page - 1) * page_size
     culture = culture_for(customer.language)
     read_at = timezone.now()
-    offers = get_sessionm_client().get_user_offers(
-        customer.sessionm_user_id, culture=culture, skip=skip, take=page_size
-    )
+    offers = get_sessionm_client().get_user_offers(customer.sessionm_id, culture=culture, skip=skip, take=page_size)
     has_next = skip + len(offers.offers) < offers.total
     return WalletPage(
         results=[WalletItem.from_user_offer(offer) for offer in offers.offers],
@@ -152,7 +150,7 @@ def wallet_item_get(*, customer: Customer, user_offer_id: str) -> WalletItem | N
     of a single user offer, so the customer's own wallet is searched: another customer's offer is never found."""
     walk = user_offers_walk(
         get_sessionm_client(),
-        customer.sessionm_user_id,
+        customer.sessionm_id,
         culture=culture_for(customer.language),
         page_size=_WALLET_LOOKUP_PAGE_SIZE,
         max_pages=_WALLET_LOOKUP_MAX_PAGES,
@@ -162,13 +160,13 @@ def wallet_item_get(*, customer: Customer, user_offer_id: str) -> WalletItem | N
     return None if offer is None else WalletItem.from_user_offer(offer)
 
 
-def rewards_store_get(*, customer, page: int, page_size: int) -> UpstreamPage:
+def rewards_store_get(*, customer: Customer, page: int, page_size: int) -> UpstreamPage:
     """ "Rewards Store": offers purchasable with points, each saying whether the customer can afford it."""
     skip = (page - 1) * page_size
     catalogue = catalogue_page(
-        sessionm_user_id=customer.sessionm_user_id, culture=culture_for(customer.language), skip=skip, take=page_size
+        sessionm_user_id=customer.sessionm_id, culture=culture_for(customer.language), skip=skip, take=page_size
     )
-    available = get_sessionm_client().get_point_balances(customer.sessionm_user_id).total_points
+    available = get_sessionm_client().get_point_balances(customer.sessionm_id).total_points
     return UpstreamPage(
         results=[RewardItem.from_store_offer(offer, available_points=available) for offer in catalogue.offers],
         page=page,
@@ -179,10 +177,10 @@ def rewards_store_get(*, customer, page: int, page_size: int) -> UpstreamPage:
 
 
 @sessionm_errors()
-def points_get(*, customer) -> PointsStatus:
+def points_get(*, customer: Customer) -> PointsStatus:
     """Balances per account and the tier with progress to the next one: SessionM's heavy "user with
     incentives" call, made by this screen only."""
-    user = get_sessionm_client().get_user(customer.sessionm_user_id, expand_incentives=True)
+    user = get_sessionm_client().get_user(customer.sessionm_id, expand_incentives=True)
     with translation.override(customer.language):
         return _points_status(user)
 
@@ -211,13 +209,15 @@ def _tier_status(user: SessionMUser) -> TierStatus | None:
     if user.tier is None and user.tier_points is None:
         return None
     points = user.tier_points or 0
+    # (required points, name) of the tiers SessionM gives a threshold for, lowest first.
     levels = sorted(
-        (level for level in user.tier_levels if level.required_points is not None), key=lambda lv: lv.required_points
+        ((level.required_points, level.name) for level in user.tier_levels if level.required_points is not None),
+        key=lambda level: level[0],
     )
-    floor = max((lv.required_points for lv in levels if lv.required_points <= points), default=0)
-    upcoming = next((lv for lv in levels if lv.required_points > points), None)
+    floor = max((required for required, _name in levels if required <= points), default=0)
+    upcoming = next(((required, name) for required, name in levels if required > points), None)
     if upcoming is not None:
-        next_name, threshold = upcoming.name, upcoming.required_points
+        threshold, next_name = upcoming
     elif not levels and user.next_tier_points is not None and user.next_tier_points > points:
         # No tier table: SessionM's next_tier_points is the threshold of a tier it does not name.
         next_name, threshold = None, user.next_tier_points
@@ -235,11 +235,11 @@ def _tier_status(user: SessionMUser) -> TierStatus | None:
 
 
 @sessionm_errors()
-def points_history_get(*, customer, page: int, page_size: int) -> UpstreamPage:
+def points_history_get(*, customer: Customer, page: int, page_size: int) -> UpstreamPage:
     """The point audit log, newest first. SessionM gives no total, so one entry more than the page is asked
     for: it tells whether a next page exists (a full page alone does not: 40 entries fill exactly 2 pages)."""
     entries = get_sessionm_client().get_point_audit_log(
-        customer.sessionm_user_id, skip=(page - 1) * page_size, take=page_size + 1
+        customer.sessionm_id, skip=(page - 1) * page_size, take=page_size + 1
     )
     with translation.override(customer.language):
         results = [PointHistoryEntry.from_audit_entry(entry) for entry in entries]
@@ -252,7 +252,7 @@ def points_history_get(*, customer, page: int, page_size: int) -> UpstreamPage:
 
 
 @sessionm_errors()
-def activity_get(*, customer, page_size: int, cursor: str | None = None) -> ActivityPage:
+def activity_get(*, customer: Customer, page_size: int, cursor: str | None = None) -> ActivityPage:
     """One page of the activity log (SessionM's timeline), newest first. `cursor` is the `next_cursor` of the
     previous page; InvalidInput when it is not one we issued to this customer.
 
@@ -262,7 +262,7 @@ def activity_get(*, customer, page_size: int, cursor: str | None = None) -> Acti
     are newer and never shift an older page."""
     before, shown_at_before = (None, 0) if cursor is None else _activity_position(customer=customer, cursor=cursor)
     events = get_sessionm_client().get_timeline_events(
-        customer.sessionm_user_id, view=settings.SESSIONM_TIMELINE_VIEW, max_events=ACTIVITY_MAX_EVENTS
+        customer.sessionm_id, view=settings.SESSIONM_TIMELINE_VIEW, max_events=ACTIVITY_MAX_EVENTS
     )
     newest = list(reversed(events))
     start = 0
@@ -297,7 +297,7 @@ def _at(event) -> datetime:
     return event.timestamp or _BEGINNING
 
 
-def _activity_position(*, customer, cursor: str) -> tuple[datetime, int]:
+def _activity_position(*, customer: Customer, cursor: str) -> tuple[datetime, int]:
     at, _sep, shown = activity_since(customer_pk=customer.pk, cursor=cursor).partition("|")
     try:
         moment, count = datetime.fromisoformat(at), int(shown)

@@ -66,8 +66,10 @@ class PosTransactionInputSerializer(InputSerializer):
     external_id = serializers.RegexField(
         r"^[A-Za-z0-9_-]{1,64}$", required=False, help_text="Or: the customer's opaque external id (ordering back end)."
     )
-    lines = TransactionLineInputSerializer(many=True, min_length=1, max_length=MAX_TRANSACTION_LINES)
-    payments = PaymentInputSerializer(many=True, min_length=1, max_length=MAX_PAYMENTS)
+    # many=True hands min_length/max_length to the ListSerializer it builds (DRF 3.14+); the stubs' Serializer()
+    # does not know them.
+    lines = TransactionLineInputSerializer(many=True, min_length=1, max_length=MAX_TRANSACTION_LINES)  # type: ignore[call-arg]
+    payments = PaymentInputSerializer(many=True, min_length=1, max_length=MAX_PAYMENTS)  # type: ignore[call-arg]
     promo_code = serializers.RegexField(
         PROMO_CODE_PATTERN, required=False, help_text="A promo code to claim and apply, in any case, e.g. TUESDAY20."
     )
@@ -175,8 +177,14 @@ class PointHistoryEntrySerializer(serializers.Serializer):
     points = serializers.IntegerField(help_text="Signed: earned > 0, spent or expired < 0.")
     expired = serializers.IntegerField()
     kind = serializers.CharField(allow_null=True)
-    source = serializers.CharField(allow_null=True, help_text="SessionM's point source name, as SessionM words it.")
-    label = serializers.CharField(help_text="What the entry is, in the customer's language.")
+    # Fields named like Field's own attributes: DRF's metaclass takes declared fields out of the class, so they
+    # shadow nothing at run time; only the stubs see a clash.
+    source = serializers.CharField(  # type: ignore[assignment]
+        allow_null=True, help_text="SessionM's point source name, as SessionM words it."
+    )
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text="What the entry is, in the customer's language."
+    )
     account = serializers.CharField(allow_null=True)
     transaction_id = serializers.CharField(allow_null=True)
 

@@ -47,7 +47,7 @@ _HISTORY_LOOKUP_EVENTS = 1000
 @sessionm_errors()
 def campaign_opt_in(*, customer: Customer, campaign_id: str) -> OptIn:
     with sessionm_errors(not_found=NotFound(_("There is no such campaign."))):
-        get_sessionm_client().opt_in(customer.sessionm_user_id, campaign_id)
+        get_sessionm_client().opt_in(customer.sessionm_id, campaign_id)
     return OptIn(campaign_id=campaign_id, opted_in=True)
 
 
@@ -73,7 +73,7 @@ def _in_history(*, customer: Customer, user_offer_id: str) -> bool:
     """Whether the customer's recent activity names this offer (SessionM logs every offer it issues)."""
     # `since` asks SessionM for the events after a moment: the recent window, not the whole history.
     events = get_sessionm_client().get_timeline_events(
-        customer.sessionm_user_id,
+        customer.sessionm_id,
         view=settings.SESSIONM_TIMELINE_VIEW,
         since=timezone.now() - _HISTORY_LOOKUP_WINDOW,
         max_events=_HISTORY_LOOKUP_EVENTS,
@@ -87,7 +87,7 @@ def reward_purchase(*, customer: Customer, offer_id: str) -> RewardPurchase:
     refuses when the balance is short (InsufficientPoints, 409)."""
     culture = culture_for(customer.language)
     not_found = NotFound(_("There is no such reward in the Rewards Store."))
-    offer = catalogue_offer(sessionm_user_id=customer.sessionm_user_id, culture=culture, offer_id=offer_id)
+    offer = catalogue_offer(sessionm_user_id=customer.sessionm_id, culture=culture, offer_id=offer_id)
     if offer is None or offer.reward_store_id is None:
         raise not_found
     client = get_sessionm_client()
@@ -95,7 +95,7 @@ def reward_purchase(*, customer: Customer, offer_id: str) -> RewardPurchase:
     started = timezone.now()
     with sessionm_errors(not_found=not_found):
         purchase = client.purchase_offer(
-            user_id=customer.sessionm_user_id,
+            user_id=customer.sessionm_id,
             reward_store_id=offer.reward_store_id,
             reward_store_offer_id=offer.reward_store_offer_id,
             point_account_ids=accounts,
@@ -146,10 +146,10 @@ def _spend_accounts(*, customer: Customer, reward_store_id: str) -> list[str]:
     """The point account(s) a purchase spends from, which SessionM requires: the reward store's own, else
     the customer's accounts from all_balances, as SessionM's purchase page advises."""
     client = get_sessionm_client()
-    for store in client.get_reward_stores(customer.sessionm_user_id):
+    for store in client.get_reward_stores(customer.sessionm_id):
         if store.id == reward_store_id and store.point_account_id:
             return [store.point_account_id]
-    balances = client.get_point_balances(customer.sessionm_user_id)
+    balances = client.get_point_balances(customer.sessionm_id)
     accounts = [account.point_account_id for account in balances.accounts if account.point_account_id]
     if not accounts:
         raise LoyaltyUnavailable()
@@ -163,7 +163,7 @@ def _bought_user_offer_id(*, customer: Customer, offer_id: str | None) -> str | 
         return None
     try:
         page = get_sessionm_client().get_user_offers(
-            customer.sessionm_user_id, culture=culture_for(customer.language), take=_WALLET_LOOKUP_PAGE_SIZE
+            customer.sessionm_id, culture=culture_for(customer.language), take=_WALLET_LOOKUP_PAGE_SIZE
         )
     except SessionMError as exc:
         logger.warning("reward purchase: wallet lookup failed: %s", exc.__class__.__name__)
@@ -208,7 +208,7 @@ def pos_transaction_send(
     receipt = get_sessionm_client().send_transaction(
         request_id=request_id,
         transaction_id=transaction_id,
-        user_id=customer.sessionm_user_id,
+        user_id=customer.sessionm_id,
         opened_at=opened_at,
         channel=TRANSACTION_CHANNEL,
         lines=lines,
@@ -239,7 +239,7 @@ def promo_code_claim(*, customer: Customer, code: str) -> PromoCodeClaim:
     customer's wallet."""
     code = _promo_code(code)
     with sessionm_errors(not_found=PromoCodeInvalid()):
-        claim = get_sessionm_client().claim_promo_code(customer.sessionm_user_id, code)
+        claim = get_sessionm_client().claim_promo_code(customer.sessionm_id, code)
     if claim.user_offer_id:
         wallet_item_record(
             customer=customer,
@@ -260,9 +260,7 @@ def _promo_code(code: str) -> str:
 def event_report(*, customer: Customer, event: str) -> EventReport:
     """Report a behaviour (e.g. "survey_completed") for SessionM's campaign rules; an event the program
     does not know is UnknownEvent (422)."""
-    result = get_sessionm_client().trigger_event(
-        customer.sessionm_user_id, event, culture=culture_for(customer.language)
-    )
+    result = get_sessionm_client().trigger_event(customer.sessionm_id, event, culture=culture_for(customer.language))
     return EventReport(event=event, recorded=result.event_saved_successfully, points_awarded=result.points_awarded)
 
 

@@ -60,7 +60,7 @@ class ConnectedContentAuthentication(BaseAuthentication):
         if scheme.lower() != b"basic":
             return None
         try:
-            username, _sep, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+            username, _colon, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise AuthenticationFailed(_("Malformed Basic credentials.")) from exc
         # Both compared every time, so the answer's timing does not tell which one was wrong.

@@ -37,7 +37,7 @@ def wallet_offer_find(*, customer: Customer, user_offer_id: str, culture: str) -
     there. SessionM's errors propagate."""
     walk = user_offers_walk(
         get_sessionm_client(),
-        customer.sessionm_user_id,
+        customer.sessionm_id,
         culture=culture,
         page_size=LOOKUP_PAGE_SIZE,
         max_pages=LOOKUP_MAX_PAGES,
@@ -85,7 +85,7 @@ def wallet_items_discover(*, customer_pk: int, since: datetime, source: str) -> 
     culture = culture_for(customer.language)
     try:
         page = get_sessionm_client().get_user_offers(
-            customer.sessionm_user_id, culture=culture, skip=0, take=DISCOVERY_PAGE_SIZE
+            customer.sessionm_id, culture=culture, skip=0, take=DISCOVERY_PAGE_SIZE
         )
     except SessionMError as exc:
         logger.warning("ledger: wallet unavailable to discover new offers (%s)", exc.__class__.__name__)

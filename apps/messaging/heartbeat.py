@@ -35,12 +35,6 @@ def worker_heartbeat_beat(*, worker_id: str, started_at: datetime, now: datetime
     )
 
 
-def worker_heartbeats_prune(*, older_than) -> int:
-    """Forget workers not seen for `older_than` (stopped for good)."""
-    deleted, _ = WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - older_than).delete()
-    return deleted
-
-
 class HeartbeatThread(threading.Thread):
     def __init__(self, *, worker_id: str, interval: float = HEARTBEAT_INTERVAL):
         super().__init__(name="outbox-heartbeat", daemon=True)

@@ -20,6 +20,7 @@ only hours earlier.
 import logging
 import time
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -159,7 +160,7 @@ def reminders_screen(notifications: list[Notification], *, now: datetime) -> lis
             held.add(notification.pk)
             continue
         reason = _why_not(item, now)
-        if reason:
+        if reason or item is None or item.expires_at is None:  # (the last two only said again for the type checker)
             Notification.objects.in_flight([notification]).update(
                 status=NotificationStatus.CANCELLED, claimed_at=None, last_error=CANCEL_MARK + reason, updated_at=now
             )
@@ -222,7 +223,7 @@ def _confirm_with_sessionm(items: list[WalletItem], *, now: datetime) -> set[int
         try:
             walk = user_offers_walk(
                 client,
-                customer.sessionm_user_id,
+                customer.sessionm_id,
                 culture=culture_for(customer.language),
                 page_size=WALLET_PAGE_SIZE,
                 max_pages=WALLET_MAX_PAGES,
@@ -242,6 +243,7 @@ def _confirm_with_sessionm(items: list[WalletItem], *, now: datetime) -> set[int
                 item.save(update_fields=["expires_at", "confirmed_at", "updated_at"])
             elif complete:
                 # SessionM's wallet lists issued offers only: gone before its expiry means used (or withdrawn).
-                item.state = WalletItemState.EXPIRED if item.expires_at <= now else WalletItemState.REDEEMED
+                expired = item.expires_at is not None and item.expires_at <= now
+                item.state = WalletItemState.EXPIRED if expired else WalletItemState.REDEEMED
                 item.save(update_fields=["state", "updated_at"])
     return left

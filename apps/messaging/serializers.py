@@ -86,7 +86,11 @@ class SessionMEventSerializer(serializers.Serializer):
     )
     occurred_at = serializers.DateTimeField(help_text="When it happened in SessionM (ISO-8601 with zone).")
     user_id = serializers.CharField(max_length=64, help_text="The SessionM user id.")
-    data = EventDataField(default=dict, help_text="Depends on `type`; other types may carry anything.")
+    # Named like Serializer.data: DRF's metaclass takes declared fields out of the class, so it shadows nothing
+    # at run time; only the stubs see a clash. (The name is SessionM's.)
+    data = EventDataField(  # type: ignore[assignment]
+        default=dict, help_text="Depends on `type`; other types may carry anything."
+    )
 
     def validate(self, attrs):
         data_serializer = EVENT_DATA_SERIALIZERS.get(attrs["type"])

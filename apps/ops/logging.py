@@ -50,12 +50,14 @@ class RedactSecretsFilter(logging.Filter):
             record.msg, record.args = redacted, None
         if record.exc_info or record.exc_text:
             # Tracebacks quote arguments and URLs too: format it here, redacted, and let formatters reuse it.
-            record.exc_text = self._redact(record.exc_text or _PLAIN.formatException(record.exc_info))
+            record.exc_text = self._redact(
+                record.exc_text or _PLAIN.formatException(record.exc_info or (None, None, None))
+            )
             record.exc_info = None
         return True
 
     def _redact(self, text: str) -> str:
-        for secret in self._secrets:
+        for secret in self._secrets or ():
             if secret in text:
                 text = text.replace(secret, _REDACTED)
         return text

@@ -76,8 +76,8 @@ def _route_table() -> dict[str, list[_Route]]:
     table: dict[str, list[_Route]] = {upstream: [] for upstream in UPSTREAM_PREFIXES}
     for route in SESSIONM_ROUTES.values():
         table[f"sessionm-{route.product}"].append(_Route(route.name, route.method, _compile(route.path)))
-    for route in BRAZE_ROUTES.values():
-        table["braze"].append(_Route(route.name, route.method, _compile(route.path)))
+    for braze_route in BRAZE_ROUTES.values():
+        table["braze"].append(_Route(braze_route.name, braze_route.method, _compile(braze_route.path)))
     return table
 
 

@@ -91,7 +91,7 @@ def _new_form() -> TillForm:
 @require_http_methods(["GET", "POST"])
 def till(request: HttpRequest) -> HttpResponse:
     client = PosClient.objects.filter(key_id=settings.SANDBOX_TILL_KEY_ID).first()
-    context = {"client": client, "store_id": settings.SANDBOX_TILL_STORE_ID, "menu": demo.MENU}
+    context: dict[str, object] = {"client": client, "store_id": settings.SANDBOX_TILL_STORE_ID, "menu": demo.MENU}
     if request.method == "GET":
         return render(request, "sandbox/till.html", {**context, "form": _new_form()})
     form = TillForm(request.POST)

@@ -90,8 +90,8 @@ def customer(request: HttpRequest, user_id: str) -> HttpResponse:
 def _render_index(request: HttpRequest, *, invalid: FaultSwitchForm | None = None, status: int = 200) -> HttpResponse:
     filters = MessageFilterForm(request.GET)
     chosen = filters.cleaned_data if filters.is_valid() else {"target": "", "recipient": ""}
-    page = Paginator(message_list(target_id=chosen["target"], recipient=chosen["recipient"]), MESSAGES_PER_PAGE)
-    page = page.get_page(request.GET.get("page"))
+    paginator = Paginator(message_list(target_id=chosen["target"], recipient=chosen["recipient"]), MESSAGES_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
     current = faults.all_faults()
     fault_forms = [
         invalid

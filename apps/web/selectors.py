@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from apps.accounts.models import Customer
 from apps.api.errors import ApiError
 from apps.api.pagination import UpstreamPage
 from apps.loyalty.fanout import fan_out, outcome
@@ -60,15 +61,15 @@ class WalletPage:
     origins: dict[str, dict] | None = None
 
 
-def wallet_item_origins(*, customer, user_offer_ids: list[str]) -> dict[str, dict]:
+def wallet_item_origins(*, customer: Customer, user_offer_ids: list[str]) -> dict[str, dict]:
     """{user_offer_id: {"source", "campaign_name"}} from the BFF's wallet ledger (apps/messaging/ledger.py)."""
     rows = LedgerItem.objects.filter(customer=customer, user_offer_id__in=user_offer_ids).values(
         "user_offer_id", "source", "campaign_name"
     )
-    return {row["user_offer_id"]: row for row in rows}
+    return {row["user_offer_id"]: dict(row) for row in rows}
 
 
-def wallet_page_get(*, customer, offers_page: int = 1, rewards_page: int = 1) -> WalletPage:
+def wallet_page_get(*, customer: Customer, offers_page: int = 1, rewards_page: int = 1) -> WalletPage:
     results = _gather(
         required={"points": lambda: points_get(customer=customer)},
         optional={
@@ -89,7 +90,7 @@ class PointsPage:
     history: UpstreamPage  # point audit log, newest first
 
 
-def points_page_get(*, customer, history_page: int = 1) -> PointsPage:
+def points_page_get(*, customer: Customer, history_page: int = 1) -> PointsPage:
     return PointsPage(
         **_gather(
             required={

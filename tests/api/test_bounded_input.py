@@ -21,11 +21,6 @@ NESTED_OBJECTS = b'{"a":' * 2_000 + b"1" + b"}" * 2_000
 MB = 1024 * 1024
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def access():
     return signup(APIClient()).access

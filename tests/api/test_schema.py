@@ -71,7 +71,6 @@ MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "40"))
 
 @pytest.fixture
 def customer_headers(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Hundreds of requests a minute from one customer: the throttles are tested elsewhere and would hide the rest.
     rest = settings.REST_FRAMEWORK
     rates = {scope: "100000/min" for scope in rest["DEFAULT_THROTTLE_RATES"]}

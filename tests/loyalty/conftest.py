@@ -6,7 +6,6 @@ the client at a fake tenant; `offline_customer` exists only locally) for failure
 to produce.
 """
 
-import itertools
 import json
 
 import pytest
@@ -16,15 +15,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from apps.accounts.models import Customer, CustomerStatus
-from apps.accounts.services import customer_signup
 from apps.accounts.tokens import token_pair_issue
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.routes import ROUTES
-from apps.upstream import session as upstream_session
 from tests.till import ring_up
-
-PASSWORD = "Crispy-Golden-42"
-_emails = itertools.count(1)
 
 
 def url(name: str, **kwargs) -> str:
@@ -35,29 +29,6 @@ def bearer_client(customer) -> APIClient:
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_pair_issue(customer=customer).access}")
     return api
-
-
-def signup(**overrides) -> Customer:
-    fields = {
-        "email": f"loyalty-{next(_emails)}@example.com",
-        "password": PASSWORD,
-        "first_name": "Amanda",
-        "last_name": "Souza",
-        "language": "en",
-    }
-    fields.update(overrides)
-    return customer_signup(**fields)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Signups hash a password; the real hasher is slow on purpose and these tests sign up a lot.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def customer(db):
-    return signup()
 
 
 @pytest.fixture
@@ -109,13 +80,12 @@ class FakeSessionM:
 
 
 @pytest.fixture
-def sessionm(settings, monkeypatch):
+def sessionm(settings, no_backoff):
     settings.SESSIONM_CORE_URL = FAKE_CORE
     settings.SESSIONM_CONNECT_URL = FAKE_CONNECT
     settings.SESSIONM_POS_URL = FAKE_POS
     settings.SESSIONM_API_KEY = FAKE_API_KEY
     settings.SESSIONM_RETRIES = 0
-    monkeypatch.setattr(upstream_session, "backoff_delay", lambda attempt: 0)
     get_sessionm_client.cache_clear()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield FakeSessionM(mock)

@@ -3,7 +3,9 @@
 import pytest
 from django.core import signing
 
-from .conftest import FAKE_USER_ID, bearer_client, record_transaction, signup, url
+from tests.customers import signup
+
+from .conftest import FAKE_USER_ID, bearer_client, record_transaction, url
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,9 @@
 import pytest
 from rest_framework.test import APIClient
 
-from .conftest import FAKE_USER_ID, bearer_client, signup, url
+from tests.customers import signup
+
+from .conftest import FAKE_USER_ID, bearer_client, url
 
 pytestmark = pytest.mark.django_db
 

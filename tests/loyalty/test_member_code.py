@@ -43,7 +43,7 @@ def test_every_call_gives_a_new_code(api):
 
 
 def test_the_till_credits_the_customer_who_showed_it(api, customer, db):
-    from .conftest import signup
+    from tests.customers import signup
 
     other = signup(first_name="Bruno")
     code = api.get(url("member-code")).json()["code"]

@@ -18,9 +18,10 @@ from apps.loyalty.member_codes import member_code_issue
 from apps.loyalty.models import MemberCode, PosTransaction
 from apps.loyalty.serializers import PosTransactionSerializer
 from apps.sessionm import get_sessionm_client
+from tests.customers import signup
 from tests.till import STORE, pos_client, post_signed, ring_up, sale
 
-from .conftest import FAKE_USER_ID, bearer_client, signup, url
+from .conftest import FAKE_USER_ID, bearer_client, url
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,9 @@
 
 import pytest
 
-from .conftest import BALANCES, FAKE_USER_ID, bearer_client, connect_ok, record_transaction, signup, url
+from tests.customers import signup
+
+from .conftest import BALANCES, FAKE_USER_ID, bearer_client, connect_ok, record_transaction, url
 
 pytestmark = pytest.mark.django_db
 

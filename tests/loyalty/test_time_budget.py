@@ -8,7 +8,6 @@ import time
 import pytest
 
 from apps.sessionm import get_sessionm_client
-from apps.upstream import session as upstream_session
 from apps.upstream.budget import budget_remaining, upstream_budget
 
 from .conftest import FAKE_API_KEY, FAKE_USER_ID, url
@@ -49,7 +48,7 @@ class HangingServer:
 
 
 @pytest.fixture
-def hanging_sessionm(settings, monkeypatch):
+def hanging_sessionm(settings, no_backoff):
     server = HangingServer()
     base = f"http://127.0.0.1:{server.port}"
     settings.SESSIONM_CORE_URL = f"{base}/core"
@@ -59,7 +58,6 @@ def hanging_sessionm(settings, monkeypatch):
     settings.SESSIONM_TIMEOUT = (2.0, 5.0)
     settings.SESSIONM_RETRIES = 2
     settings.UPSTREAM_REQUEST_BUDGET = BUDGET
-    monkeypatch.setattr(upstream_session, "backoff_delay", lambda attempt: 0)
     get_sessionm_client.cache_clear()
     yield server
     get_sessionm_client.cache_clear()

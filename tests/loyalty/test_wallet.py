@@ -2,7 +2,9 @@
 
 import pytest
 
-from .conftest import FAKE_USER_ID, USER_OFFERS, bearer_client, connect_ok, signup, url
+from tests.customers import signup
+
+from .conftest import FAKE_USER_ID, USER_OFFERS, bearer_client, connect_ok, url
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 import responses
 from django.utils import timezone
-from django_tasks import task_backends
 
 from apps.braze import get_braze_client
 from apps.messaging import discovery, reminders
@@ -16,17 +15,8 @@ from .wallets import FakeWallet
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def tasks(settings):
-    """The dummy task backend; `tasks.results` lists what was enqueued."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
-    backend = task_backends["default"]
-    yield backend
-    backend.clear()
+def _recorded_tasks(tasks):
+    """The dummy task backend for every test here (tests/conftest.py); `tasks.results` lists what was enqueued."""
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from apps.messaging.discovery import DISCOVERY_DELAY
 from apps.messaging.models import Notification, NotificationKind, NotificationStatus, WalletItem
 from apps.sandbox import demo
 from apps.sessionm import get_sessionm_client
-from tests.loyalty.conftest import bearer_client, signup, url
+from tests.customers import signup
+from tests.loyalty.conftest import bearer_client, url
 from tests.till import ring_up
 
 from .wallets import LEAD

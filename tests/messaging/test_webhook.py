@@ -367,8 +367,7 @@ def test_an_event_for_a_customer_we_do_not_know_is_ignored(tasks, django_capture
     assert not WalletItem.objects.exists()
 
 
-def test_the_offer_issued_message_is_in_the_customers_language(tasks, django_capture_on_commit_callbacks, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_the_offer_issued_message_is_in_the_customers_language(tasks, django_capture_on_commit_callbacks):
     customer = customer_signup(
         email="ines@example.com", password="Crispy-Golden-42", first_name="Inês", language="pt-br"
     )

@@ -33,8 +33,7 @@ def signed_up():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_issuing_an_offer_emits_offer_issued_after_the_commit(sent, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_issuing_an_offer_emits_offer_issued_after_the_commit(sent):
     customer = signed_up()
 
     [issued] = get_sessionm_client().issue_offer(customer.sessionm_user_id, demo.FREE_SNACK_BOX.id)
@@ -54,8 +53,7 @@ def test_issuing_an_offer_emits_offer_issued_after_the_commit(sent, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_campaign_reward_names_its_campaign(sent, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_a_campaign_reward_names_its_campaign(sent):
     customer = signed_up()
     tuesdays = next(c for c in demo.CAMPAIGNS.values() if c.slug == "mobile-tuesdays")
 
@@ -72,7 +70,6 @@ def test_a_campaign_reward_names_its_campaign(sent, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_nothing_is_emitted_when_the_issue_fails_or_the_webhook_is_off(sent, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     customer = signed_up()
     with pytest.raises(SessionMNotFound):
         get_sessionm_client().issue_offer(customer.sessionm_user_id, "no-such-offer")

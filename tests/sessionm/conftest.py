@@ -34,9 +34,8 @@ def sent_json(call) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def _no_backoff(monkeypatch):
-    # Retries are decided by the client; how long they wait is the plumbing's business (tested there).
-    monkeypatch.setattr(upstream_session, "backoff_delay", lambda attempt: 0)
+def _no_backoff(no_backoff):
+    """Retries are decided by the client; how long they wait is the plumbing's business (tests/conftest.py)."""
 
 
 @pytest.fixture

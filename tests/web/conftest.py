@@ -1,15 +1,15 @@
-"""Fixtures of the web wallet tests: real customers signed up through the accounts service against the
-in-process sandbox, logged-in clients, and (for tests/web/test_browser.py) Chromium driven by Playwright."""
+"""Fixtures of the web wallet tests: a second real customer (`customer` is tests/conftest.py's), logged-in
+clients, SessionM down, and (for the test_browser*.py tests) Chromium driven by Playwright."""
 
-import itertools
 import os
 import shutil
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
+
+from apps.sandbox.faults import clear_faults, set_faults
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -22,46 +22,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
-PASSWORD = "Crispy-Golden-42"
-
-_emails = itertools.count(1)
-
-
-def signup(**overrides):
-    """A customer made the way a visitor makes one (local account + SessionM profile in the sandbox)."""
-    from apps.accounts.services import customer_signup
-
-    fields = {
-        "email": f"web-customer-{next(_emails)}@example.com",
-        "password": PASSWORD,
-        "first_name": "Amanda",
-        "last_name": "Souza",
-        "language": "en",
-    }
-    fields.update(overrides)
-    return customer_signup(**fields)
-
-
-def earn_points(customer, *, dollars: int) -> None:
-    """Points the real way: a purchase rung up at a till with the customer's member code (10 points per $)."""
-    from tests.till import ring_up
-
-    ring_up(customer, [("FF-PULLED-PORK", dollars // 10, Decimal("10.00"))])
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Signups and logins hash passwords; the real hasher is slow on purpose and these tests do it a lot.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def customer(db):
-    return signup()
 
 
 @pytest.fixture
 def other_customer(db):
+    from tests.customers import signup
+
     return signup(first_name="Bruno", last_name="Lima")
 
 
@@ -70,6 +36,13 @@ def customer_client(customer):
     client = Client()
     client.force_login(customer.user)
     return client
+
+
+@pytest.fixture
+def sessionm_down():
+    set_faults(upstreams=["sessionm-core", "sessionm-connect", "sessionm-pos"], error_rate=1.0)
+    yield
+    clear_faults()
 
 
 # --- Browser -------------------------------------------------------------------------------------------------

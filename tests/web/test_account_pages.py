@@ -13,9 +13,9 @@ from django.urls import reverse
 from apps.accounts.models import Customer, CustomerStatus
 from apps.messaging.delivery import deliver_due
 from apps.sandbox.braze.selectors import message_list
+from tests.customers import PASSWORD, earn_points
 
-from .conftest import PASSWORD, earn_points
-from .test_pages import reward_id, shown_messages, text, wallet_ids
+from .pages import reward_id, shown_messages, text, wallet_ids
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,8 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.accounts.models import Customer, CustomerStatus
-
-from .conftest import PASSWORD, earn_points
+from tests.customers import PASSWORD, earn_points
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from .conftest import PASSWORD, SCREENSHOTS, signup
+from tests.customers import PASSWORD, signup
+
+from .conftest import SCREENSHOTS
 from .test_browser import DESKTOP, PHONE, Tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -19,9 +19,9 @@ from apps.accounts.models import Customer, CustomerStatus
 from apps.loyalty.services import promo_code_claim
 from apps.messaging.delivery import deliver_due
 from apps.sandbox.faults import clear_faults, set_faults
+from tests.customers import PASSWORD, earn_points, signup
 from tests.till import ring_up
 
-from .conftest import PASSWORD, earn_points, signup
 from .test_browser import DESKTOP, PHONE, Tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from apps.loyalty.models import MemberCode
 from tests.till import post_signed, sale
 
-from .test_pages import buy_curly_fries, shown_messages, text, wallet_ids
+from .pages import buy_curly_fries, shown_messages, text, wallet_ids
 
 # The wallet page reads SessionM on pool threads, which see only committed data.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -18,9 +18,10 @@ def message_list(*, target_id: str = "", recipient: str = "") -> QuerySet[BrazeM
 
 def message_targets() -> list[dict]:
     """Every campaign and Canvas that has messages: [{"target_type", "target_id", "messages"}], by id."""
-    return list(
+    rows = (
         BrazeMessage.objects.using(SANDBOX_DB)
         .values("target_type", "target_id")
         .annotate(messages=Count("id"))
         .order_by("target_id", "target_type")
     )
+    return [dict(row) for row in rows]

@@ -37,9 +37,11 @@ def point_audit_logs_get(request: SandboxRequest) -> SandboxResponse:
     )
 
 
-def _details(fields: Fields, name: str) -> list[tuple[Fields, demo.PointAccount | None, int | None]]:
+def _details(fields: Fields, name: str) -> list[tuple[Fields, demo.PointAccount, int]]:
     """Each entry of deposit_details / spend_details with its point account (by point_account_id or
-    account_name; with neither, the program's only account) and its positive amount."""
+    account_name; with neither, the program's only account) and its positive amount. An unknown account is
+    an error check() refuses the call for; the entry stays, with the program's account in its place, so the
+    rest of it is still read and its own errors reported too."""
     details = []
     for index, entry in enumerate(fields.array(name, required=True, max_items=MAX_DETAILS) or []):
         detail = fields.nested(entry, f"{name}[{index}].")
@@ -48,6 +50,7 @@ def _details(fields: Fields, name: str) -> list[tuple[Fields, demo.PointAccount 
         account = rules.point_account(account_id, name=account_name)
         if account is None:
             detail.error("point_account_id" if account_id else "account_name", "is not a point account of this program")
+            account = demo.POINT_ACCOUNT
         amount = detail.integer("amount", required=True, minimum=1, maximum=MAX_POINTS_PER_DETAIL)
         details.append((detail, account, amount))
     return details
@@ -86,7 +89,7 @@ def points_spend(request: SandboxRequest) -> SandboxResponse:
     before answers its first result and spends nothing again."""
     fields = connect_fields(request)
     user_id = fields.text("user_id", required=True)
-    spends = []
+    spends: list[tuple[demo.PointAccount, int, str]] = []
     for detail, account, amount in _details(fields, "spend_details"):
         idempotency_id = detail.text("idempotency_id", required=True, max_length=100)
         if idempotency_id and any(idempotency_id == other for *_, other in spends):
@@ -165,6 +168,7 @@ def tier_move(request: SandboxRequest) -> SandboxResponse:
     if tier is None:
         fields.error("tier_level_id", "is not a tier of this program" if level_id or level_name else "can't be blank")
     fields.check()
+    assert tier is not None  # check() refused the call otherwise
     with state.locked(user_id=user_id) as member:
         rules.move_tier(member, tier, clock.now())
     return connect_ok(

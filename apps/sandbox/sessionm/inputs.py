@@ -6,7 +6,7 @@ JSON bodies are typed strictly (a number sent as a string is refused); query str
 """
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal, overload
 
 from apps.sandbox import demo
 from apps.sandbox.http import SandboxRequest
@@ -50,6 +50,11 @@ def connect_page(fields: "Fields") -> tuple[int, int]:
 
 
 class Fields:
+    """A request's fields, read one by one; check() then refuses the call if any was wrong.
+
+    The overloads type a required field as present, and a field with a default as never None: a handler uses
+    its values only after check(), which refuses the call when a required field is missing or wrong."""
+
     def __init__(self, data: Any, *, prefix: str = "", errors: dict[str, str] | None = None, from_query=False):
         self.errors = {} if errors is None else errors
         self._prefix = prefix
@@ -80,6 +85,10 @@ class Fields:
             return None
         return value
 
+    @overload
+    def text(self, name: str, *, required: Literal[True], max_length: int = 255, choices=None) -> str: ...
+    @overload
+    def text(self, name: str, *, required: bool = False, max_length: int = 255, choices=None) -> str | None: ...
     def text(self, name: str, *, required: bool = False, max_length: int = 255, choices=None) -> str | None:
         value = self._present(name, required)
         if value is None:
@@ -99,6 +108,10 @@ class Fields:
             return None
         return value
 
+    @overload
+    def boolean(self, name: str, *, default: bool) -> bool: ...
+    @overload
+    def boolean(self, name: str, *, default: None = None) -> bool | None: ...
     def boolean(self, name: str, *, default: bool | None = None) -> bool | None:
         value = self._present(name, False)
         if value is None:
@@ -110,6 +123,30 @@ class Fields:
             return default
         return value
 
+    @overload
+    def integer(
+        self, name: str, *, required: bool = False, default: int, minimum: int | None = None, maximum: int | None = None
+    ) -> int: ...
+    @overload
+    def integer(
+        self,
+        name: str,
+        *,
+        required: Literal[True],
+        default: None = None,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int: ...
+    @overload
+    def integer(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        default: None = None,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int | None: ...
     def integer(
         self,
         name: str,
@@ -139,6 +176,10 @@ class Fields:
             return default
         return value
 
+    @overload
+    def decimal(self, name: str, *, required: Literal[True], minimum: Decimal | None = None) -> Decimal: ...
+    @overload
+    def decimal(self, name: str, *, required: bool = False, minimum: Decimal | None = None) -> Decimal | None: ...
     def decimal(self, name: str, *, required: bool = False, minimum: Decimal | None = None) -> Decimal | None:
         """A number sent as a JSON number or a decimal string ("18.00")."""
         value = self._present(name, required)
@@ -160,6 +201,10 @@ class Fields:
             return None
         return number
 
+    @overload
+    def mapping(self, name: str, *, required: Literal[True]) -> dict: ...
+    @overload
+    def mapping(self, name: str, *, required: bool = False) -> dict | None: ...
     def mapping(self, name: str, *, required: bool = False) -> dict | None:
         value = self._present(name, required)
         if value is None:
@@ -169,6 +214,10 @@ class Fields:
             return None
         return value
 
+    @overload
+    def array(self, name: str, *, required: Literal[True], max_items: int | None = None) -> list: ...
+    @overload
+    def array(self, name: str, *, required: bool = False, max_items: int | None = None) -> list | None: ...
     def array(self, name: str, *, required: bool = False, max_items: int | None = None) -> list | None:
         value = self._data.get(name)
         if value is None:

@@ -93,7 +93,7 @@ def _sale(transaction: Fields) -> rules.Sale:
 
 def _customer(transaction: Fields) -> tuple[str, dict] | None:
     """The one customer the payments name: (the field that named them, the lookup), or None (anonymous)."""
-    customers = {}
+    customers: dict[tuple, tuple[str, dict]] = {}
     for index, entry in enumerate(transaction.array("payments", max_items=MAX_PAYMENTS) or []):
         payment = transaction.nested(entry, f"payments[{index}].")
         payment.text("payment_id", max_length=100)

@@ -249,6 +249,7 @@ def store_offer(reward_store_id: str, reward_store_offer_id: str, now: datetime)
 def purchase(member: Member, store: demo.RewardStore, offer: demo.StoreOffer, *, quantity: int, now: datetime):
     """Spend the price and issue the offer, as one step: too few points refuses and changes nothing."""
     account = point_account(store.point_account_id)
+    assert account is not None, "a reward store spends one of the program's point accounts (apps/sandbox/demo.py)"
     cost = offer.price * quantity
     if balance(member, account)["available"] < cost:
         raise Refusal(codes.INSUFFICIENT_POINTS, "insufficient points")
@@ -326,7 +327,8 @@ def trigger_event(member: Member, lookup: str, now: datetime) -> tuple[dict, dem
     if definition is None:
         raise Refusal(codes.UNKNOWN_EVENT, f"unknown event: {lookup[:100]}")
     awarded_before = any(event["lookup"] == lookup and event["points"] for event in member.data["events"])
-    event = {"id": new_id(), "lookup": lookup, "at": clock.stored(now), "points": 0}
+    event_id = new_id()
+    event = {"id": event_id, "lookup": lookup, "at": clock.stored(now), "points": 0}
     if not awarded_before:
         event["points"] = definition.points
         change_points(
@@ -335,7 +337,7 @@ def trigger_event(member: Member, lookup: str, now: datetime) -> tuple[dict, dem
             source_name=definition.source_name,
             modification_type=DEPOSIT,
             now=now,
-            transaction_id=event["id"],
+            transaction_id=event_id,
         )
         record(member, "event_reward", now, points=definition.points, event=lookup)
     member.data["events"].append(event)
@@ -401,6 +403,7 @@ def _reward_sale(member: Member, sale: Sale, now: datetime) -> None:
             opened = sale.open_time.astimezone(UTC).date()
             if (
                 opened.weekday() == demo.SATURDAY
+                and campaign.min_subtotal is not None
                 and sale.subtotal >= campaign.min_subtotal
                 and opened.isoformat() not in state.get("rewarded_on", [])
             ):
@@ -408,7 +411,8 @@ def _reward_sale(member: Member, sale: Sale, now: datetime) -> None:
                 _campaign_state(member, campaign)["rewarded_on"].append(opened.isoformat())
         elif campaign.rule == demo.FRIES_VARIETY:
             kinds = {sku for sku, quantity in sale.quantities.items() if sku in demo.FRIES_SKUS and quantity > 0}
-            if "opted_in_at" in state and "completed_at" not in state and len(kinds) >= campaign.min_fries_kinds:
+            enough = campaign.min_fries_kinds is not None and len(kinds) >= campaign.min_fries_kinds
+            if "opted_in_at" in state and "completed_at" not in state and enough:
                 issue_offer(member, campaign.reward_offer_id, source=f"campaign:{campaign.slug}", now=now)
                 _campaign_state(member, campaign)["completed_at"] = clock.stored(now)
                 record(member, "campaign_completed", now, campaign_id=campaign.id)

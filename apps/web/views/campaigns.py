@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from apps.accounts.models import Customer
 from apps.loyalty.selectors import campaigns_list
 from apps.loyalty.services import campaign_opt_in
 
@@ -34,7 +35,7 @@ def opt_in(request, campaign_id: str):
     return redirect(request.back_url)
 
 
-def _opted_in_words(customer, campaign_id: str) -> str:
+def _opted_in_words(customer: Customer, campaign_id: str) -> str:
     """What opting in did: some campaigns reward the opt-in itself, and the card then says Completed, so the
     message must not promise a reward still to come."""
     try:

@@ -39,14 +39,14 @@ _PLAIN_WORDS = {
 }
 
 
-def as_api_error(exc: Exception) -> ApiError:
+def as_api_error(exc: ApiError | UpstreamError) -> ApiError:
     if isinstance(exc, UpstreamError):
         logger.warning("upstream failure on a web page: %s: %s", exc.__class__.__name__, exc)
         return upstream_to_api_error(exc)
     return exc
 
 
-def plain_words(exc: Exception, *, not_found=None) -> str:
+def plain_words(exc: ApiError | UpstreamError, *, not_found=None) -> str:
     """The sentence a customer reads for a failed loyalty call; `not_found` says what "not found" means on
     this page."""
     error = as_api_error(exc)
@@ -143,7 +143,7 @@ def back_url(request, page: str, anchor: str = "") -> str:
     return f"{path}#{anchor}" if anchor else path
 
 
-def render_load_error(request, template: str, exc: Exception, context: dict | None = None):
+def render_load_error(request, template: str, exc: ApiError | UpstreamError, context: dict | None = None):
     """The page frame with the reason its loyalty data is missing, under the error's status (502/503/504
     when the loyalty platform failed)."""
     error = as_api_error(exc)

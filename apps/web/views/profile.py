@@ -9,6 +9,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
+from apps.accounts.models import Customer
 from apps.accounts.services import customer_forget, customer_update
 from apps.api.errors import Conflict, InvalidInput
 
@@ -23,7 +24,7 @@ from .common import (
 )
 
 
-def _profile_initial(customer) -> dict:
+def _profile_initial(customer: Customer) -> dict:
     return {
         "first_name": customer.first_name,
         "last_name": customer.last_name,

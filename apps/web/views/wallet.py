@@ -130,7 +130,7 @@ def member_card(request):
 def promo_code(request):
     form = PromoCodeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["code"][0])
+        messages.error(request, str(form.errors["code"][0]))
         request.session[_PROMO_CODE_REFUSED] = request.POST.get("code", "")[:64]
         return redirect(request.back_url)
     try:

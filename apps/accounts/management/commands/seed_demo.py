@@ -5,6 +5,8 @@ the sandbox till's POS client (the /sandbox/till/ page signs its purchases with 
 Sandbox only: it refuses to run against a real SessionM. Safe to run again: it leaves what exists alone.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -14,7 +16,7 @@ from apps.accounts.services import customer_signup
 from apps.api.errors import ApiError
 from apps.loyalty.models import PosClient
 
-DEMO_CUSTOMER = {
+DEMO_CUSTOMER: dict[str, Any] = {
     "email": "amanda@example.com",
     "password": "fancy-fries-demo",
     "first_name": "Amanda",
