@@ -130,7 +130,7 @@ def wallet_item_record(
                     _offer_issued_enqueue(item, due_at=now + COMPLETION_GRACE if incomplete else None)
                 reminder_schedule(item=item, now=now)
                 if incomplete:
-                    transaction.on_commit(lambda: later.wallet_item_complete(item.pk), robust=True)
+                    transaction.on_commit(partial(later.wallet_item_complete, item.pk), robust=True)
                 return item
             item = WalletItem.objects.select_for_update().get(user_offer_id=offer.user_offer_id)
         if item.customer_id != customer.pk:

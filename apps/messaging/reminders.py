@@ -172,7 +172,7 @@ def reminders_screen(notifications: list[Notification], *, now: datetime) -> lis
             Notification.objects.in_flight([notification]).update(
                 status=NotificationStatus.PENDING, claimed_at=None, due_at=due, next_attempt_at=due, updated_at=now
             )
-            transaction.on_commit(lambda due=due: later.delivery_schedule(at=due), robust=True)
+            transaction.on_commit(partial(later.delivery_schedule, at=due), robust=True)
             held.add(notification.pk)
             continue
         notification.trigger_properties = offer_message_properties(item=item, kind=NotificationKind.OFFER_EXPIRING)

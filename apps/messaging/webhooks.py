@@ -41,6 +41,7 @@ from apps.braze import get_braze_client
 from apps.braze.errors import BrazeError, BrazeRequestRejected
 from apps.core.backoff import NO_JITTER, backoff_delay
 from apps.sessionm.errors import SessionMError
+from apps.sessionm.types import UserOffer
 
 from . import later
 from .connected_content import PartnerPrincipal
@@ -161,7 +162,7 @@ def sessionm_events_requeue(*, events: QuerySet[InboundEvent]) -> int:
     pks = list(events.filter(status=InboundEventStatus.FAILED).values_list("pk", flat=True))
     InboundEvent.objects.filter(pk__in=pks).update(status=InboundEventStatus.RECEIVED, attempts=0, processed_at=None)
     for pk in pks:
-        transaction.on_commit(lambda pk=pk: later.sessionm_event_process(pk), robust=True)
+        transaction.on_commit(partial(later.sessionm_event_process, pk), robust=True)
     return len(pks)
 
 
@@ -220,7 +221,7 @@ def _moment(value) -> datetime | None:
 
 def _offer_issued(event: InboundEvent, customer: Customer) -> str:
     data = event.data
-    offer = OfferFacts(
+    offer: OfferFacts | UserOffer = OfferFacts(
         user_offer_id=data["user_offer_id"],
         offer_id=data.get("offer_id"),
         name=data.get("name"),
