@@ -22,9 +22,9 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from apps.api.errors import InvalidInput
 from apps.api.ratelimit import rate_limit_hit
 from apps.api.throttles import throttle_rate
+from apps.core.errors import InvalidInput
 from apps.messaging.services import notification_password_reset_enqueue
 
 from .models import Customer, CustomerStatus

@@ -15,10 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.languages import culture_for
-from apps.api.errors import Conflict, InvalidInput, LoyaltyUnavailable, NotFound
-from apps.api.exceptions import upstream_failures_as_api_errors
 from apps.braze import get_braze_client
 from apps.braze.errors import BrazeError
+from apps.core.errors import Conflict, InvalidInput, NotFound, upstream_failure_as_error, upstream_failures_as_errors
 from apps.messaging.services import notification_welcome_enqueue, notifications_forget_customer
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMError, SessionMNotFound, SessionMValidationError
@@ -48,7 +47,7 @@ _FIELDS_BY_ATTRIBUTE = {attribute: field for field, attribute in _SESSIONM_ATTRI
 
 
 def _email_taken() -> Conflict:
-    return Conflict(_("An account with this email address already exists."), code="email_taken")
+    return Conflict(_("An account with this email already exists. Log in instead."), code="email_taken")
 
 
 def _signup_in_progress() -> Conflict:
@@ -200,7 +199,7 @@ def _sessionm_profile_ensure(*, customer: Customer, resumed: bool) -> SessionMUs
     """
     client = get_sessionm_client()
     fields = _sessionm_profile_fields(customer)
-    with upstream_failures_as_api_errors():
+    with upstream_failures_as_errors():
         try:
             existing = None
             if resumed:
@@ -307,7 +306,7 @@ def _current_value(customer: Customer, name: str):
 
 def _sessionm_profile_update(*, customer: Customer, changes: dict) -> None:
     attributes = {_SESSIONM_ATTRIBUTES[name]: _sessionm_value(name, value) for name, value in changes.items()}
-    with upstream_failures_as_api_errors():
+    with upstream_failures_as_errors():
         try:
             get_sessionm_client().update_user(customer.sessionm_user_id, **attributes)
         except SessionMValidationError as exc:
@@ -337,8 +336,8 @@ def _apply_locally(customer: Customer, changes: dict) -> None:
 
 def customer_forget(*, customer: Customer) -> None:
     """Forget the customer everywhere: SessionM profile, Braze user, queued messages, local personal data and
-    every session. Each step is safe to repeat, so after a failure (LoyaltyUnavailable) the customer can
-    simply ask again."""
+    every session. Each step is safe to repeat, so after an upstream failure (503 / 504 / 502, core's one
+    mapping) the customer can simply ask again."""
     if customer.status == CustomerStatus.FORGOTTEN:
         return
     # First, so no queued message re-creates the Braze user (welcome messages create it) while it is deleted.
@@ -376,7 +375,7 @@ def _sessionm_id_by_external_id(*, external_id: str) -> str | None:
         return None
     except SessionMError as exc:
         logger.warning("forget: sessionm lookup failed: %s", exc.__class__.__name__)
-        raise LoyaltyUnavailable() from exc
+        raise upstream_failure_as_error(exc) from exc
 
 
 def _sessionm_profile_delete(*, sessionm_user_id: str) -> None:
@@ -388,7 +387,7 @@ def _sessionm_profile_delete(*, sessionm_user_id: str) -> None:
         pass  # forgotten after an earlier attempt
     except SessionMError as exc:
         logger.warning("forget: sessionm forget request failed: %s", exc.__class__.__name__)
-        raise LoyaltyUnavailable() from exc
+        raise upstream_failure_as_error(exc) from exc
 
 
 def _braze_user_delete(*, braze_external_id: str) -> None:
@@ -396,7 +395,7 @@ def _braze_user_delete(*, braze_external_id: str) -> None:
         get_braze_client().delete_users([braze_external_id])  # deleting an unknown user is not an error
     except BrazeError as exc:
         logger.warning("forget: braze delete failed: %s", exc.__class__.__name__)
-        raise LoyaltyUnavailable() from exc
+        raise upstream_failure_as_error(exc) from exc
 
 
 def _erase_personal_data(customer: Customer) -> None:

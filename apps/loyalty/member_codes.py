@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from apps.api.errors import Unprocessable
+from apps.core.errors import Unprocessable
 
 from .models import MemberCode
 

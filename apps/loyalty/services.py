@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.languages import culture_for
-from apps.api.errors import LoyaltyUnavailable, NotFound
+from apps.core.errors import LoyaltyUnavailable, NotFound, OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvalid
 from apps.messaging.ledger import OfferFacts, wallet_item_mark, wallet_item_record, wallet_items_discover_later
 from apps.messaging.models import WalletItemSource, WalletItemState
 from apps.messaging.selectors import wallet_item_ids
@@ -18,7 +18,7 @@ from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMError
 
 from .catalogue import catalogue_offer
-from .errors import OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvalid, sessionm_errors
+from .errors import sessionm_errors
 from .selectors import wallet_item_get
 from .types import (
     EventReport,

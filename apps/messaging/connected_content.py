@@ -24,7 +24,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from apps.accounts.languages import culture_for
 from apps.accounts.models import Customer, CustomerStatus
-from apps.api.errors import NotFound
+from apps.core.errors import NotFound
 from apps.sessionm import SessionMClient, build_sessionm_client
 from apps.sessionm.errors import SessionMNotFound
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.validation import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, time_zone_names
-from apps.api.errors import ApiError
+from apps.core.errors import DomainError
 
 
 class DateInput(forms.DateInput):
@@ -18,7 +18,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def add_service_errors(form: forms.Form, exc: ApiError) -> None:
+def add_service_errors(form: forms.Form, exc: DomainError) -> None:
     """Show a service's validation details on the form: on the field they name, else above the form."""
     if not exc.details:
         form.add_error(None, str(exc.message))

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from apps.api.errors import ApiError
 from apps.api.pagination import UpstreamPage
+from apps.core.errors import DomainError
 from apps.loyalty.fanout import fan_out, outcome
 from apps.loyalty.selectors import home_deadline, points_get, points_history_get, rewards_store_get, wallet_get
 from apps.loyalty.types import PointsStatus
@@ -33,7 +33,7 @@ def _gather(required: dict[str, Callable[[], Any]], optional: dict[str, Callable
     for name in optional:
         try:
             results[name] = outcome(futures[name], label=f"web {name}")
-        except (ApiError, UpstreamError) as exc:
+        except (DomainError, UpstreamError) as exc:
             logger.warning("web page: %s left out (%s)", name, exc.__class__.__name__)
             results[name] = None
     return results

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Customer, CustomerStatus
 from apps.accounts.services import customer_forget, customer_signup
-from apps.api.errors import LoyaltyTimeout
+from apps.core.errors import LoyaltyTimeout
 from apps.messaging.delivery import deliver_due
 from apps.messaging.models import Notification, NotificationStatus
 from apps.sandbox import faults, server

@@ -13,9 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import Customer, CustomerStatus
-from apps.api.errors import LoyaltyTimeout, LoyaltyUnavailable
 from apps.api.throttles import throttle_rate
-from apps.loyalty.errors import OfferNotRedeemable
+from apps.core.errors import LoyaltyTimeout, LoyaltyUnavailable, OfferNotRedeemable
 from apps.loyalty.selectors import rewards_store_get, wallet_get
 from apps.sandbox import demo
 from apps.sandbox.faults import clear_faults, set_faults
