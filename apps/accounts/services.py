@@ -17,7 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.languages import culture_for
 from apps.braze import get_braze_client
 from apps.braze.errors import BrazeError
-from apps.core.errors import Conflict, InvalidInput, NotFound, upstream_failure_as_error, upstream_failures_as_errors
+from apps.core.errors import (
+    EmailTaken,
+    InvalidInput,
+    NotFound,
+    SignupInProgress,
+    upstream_failure_as_error,
+    upstream_failures_as_errors,
+)
 from apps.messaging.services import notification_welcome_enqueue, notifications_forget_customer
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMError, SessionMNotFound, SessionMValidationError
@@ -46,17 +53,6 @@ _LOCAL_FIELDS = ("time_zone",)
 _FIELDS_BY_ATTRIBUTE = {attribute: field for field, attribute in _SESSIONM_ATTRIBUTES.items()}
 
 
-def _email_taken() -> Conflict:
-    return Conflict(_("An account with this email already exists. Log in instead."), code="email_taken")
-
-
-def _signup_in_progress() -> Conflict:
-    return Conflict(
-        _("A signup with this email address is already under way. Please wait a moment and try again."),
-        code="signup_in_progress",
-    )
-
-
 # How long a signup attempt holds its pending customer. Longer than any attempt takes (the upstream budget of one
 # request, see apps/upstream/budget.py, plus hashing); a claim left by a process that died lapses after it.
 SIGNUP_ATTEMPT_LEASE = timedelta(seconds=60)
@@ -70,11 +66,11 @@ def _sessionm_value(field: str, value):
     return _sessionm_locale(value) if field == "language" else value
 
 
-def _invalid_from_sessionm(exc: SessionMValidationError) -> InvalidInput | Conflict:
+def _invalid_from_sessionm(exc: SessionMValidationError) -> InvalidInput | EmailTaken:
     fields = {_FIELDS_BY_ATTRIBUTE.get(name, name): [str(message)] for name, message in exc.field_errors.items()}
     if "email" in fields:
         # SessionM keeps one email per profile: another profile (made outside this app) already has it.
-        return _email_taken()
+        return EmailTaken()
     return InvalidInput(details=fields or {"non_field_errors": [str(InvalidInput.default_message)]})
 
 
@@ -162,9 +158,9 @@ def _pending_customer_save(*, attempt: str, email: str, password_hash: str, **fi
             else:
                 customer = Customer.objects.select_for_update().filter(user=user).first()
                 if customer is None or customer.status != CustomerStatus.PENDING:
-                    raise _email_taken()
+                    raise EmailTaken()
                 if customer.signup_attempt and customer.signup_attempt_at > now - SIGNUP_ATTEMPT_LEASE:
-                    raise _signup_in_progress()
+                    raise SignupInProgress()
                 resumed = True
             user.password = password_hash
             user.save()
@@ -176,7 +172,7 @@ def _pending_customer_save(*, attempt: str, email: str, password_hash: str, **fi
             customer.save()
     except IntegrityError as exc:
         # Another signup with this email inserted it between our lookup and our insert, and is running now.
-        raise _signup_in_progress() from exc
+        raise SignupInProgress() from exc
     return customer, resumed
 
 
@@ -230,10 +226,10 @@ def _customer_activate(*, customer: Customer, sessionm_user_id: str, attempt: st
         User.objects.select_for_update().filter(pk=customer.user_id).first()
         customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
         if customer.status != CustomerStatus.PENDING:
-            raise _email_taken()
+            raise EmailTaken()
         if customer.signup_attempt != attempt:
             # Our claim lapsed and another attempt took the account over (with its own password): it finishes.
-            raise _signup_in_progress()
+            raise SignupInProgress()
         customer.sessionm_user_id = sessionm_user_id
         customer.status = CustomerStatus.ACTIVE
         customer.signup_attempt = ""
@@ -285,7 +281,7 @@ def customer_update(*, customer: Customer, **changes) -> Customer:
     if not changed:
         return customer
     if "email" in changed and User.objects.filter(username=changed["email"]).exclude(pk=customer.user_id).exists():
-        raise _email_taken()
+        raise EmailTaken()
 
     upstream = {name: value for name, value in changed.items() if name in _SESSIONM_ATTRIBUTES}
     if upstream:
@@ -296,7 +292,7 @@ def customer_update(*, customer: Customer, **changes) -> Customer:
     except IntegrityError as exc:
         # The email was taken between our check and our save: put SessionM back as it was.
         _sessionm_profile_restore(customer=customer, previous={name: current[name] for name in upstream})
-        raise _email_taken() from exc
+        raise EmailTaken() from exc
     return customer
 
 

@@ -66,6 +66,36 @@ class Unprocessable(DomainError):
     default_message = _("The request is well-formed but cannot be applied.")
 
 
+# --- Accounts ---------------------------------------------------------------------------------------------------
+
+
+class CustomerNotFound(NotFound):
+    """No active customer: a staff user, an unfinished signup, a forgotten customer, an unknown id."""
+
+    code = "customer_not_found"
+    default_message = _("No customer account.")
+
+
+class SessionMProfileNotFound(NotFound):
+    code = "sessionm_profile_not_found"
+    default_message = _("This customer has no SessionM profile.")
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    default_message = _("An account with this email already exists. Log in instead.")
+
+
+class SignupInProgress(Conflict):
+    code = "signup_in_progress"
+    default_message = _("A signup with this email address is already under way. Please wait a moment and try again.")
+
+
+class InvalidResetLink(InvalidInput):
+    code = "invalid_reset_link"
+    default_message = _("This password reset link is not valid any more. Please ask for a new one.")
+
+
 # --- Loyalty refusals a customer can meet (apps/loyalty/errors.py maps SessionM's refusals to them) -----------
 
 

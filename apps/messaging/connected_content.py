@@ -24,7 +24,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from apps.accounts.languages import culture_for
 from apps.accounts.models import Customer, CustomerStatus
-from apps.core.errors import NotFound
+from apps.core.errors import CustomerNotFound
 from apps.sessionm import SessionMClient, build_sessionm_client
 from apps.sessionm.errors import SessionMNotFound
 
@@ -135,7 +135,7 @@ def braze_wallet_get(*, user_id: str, culture: str | None = None) -> BrazeWallet
     """
     customer = Customer.objects.filter(sessionm_user_id=user_id, status=CustomerStatus.ACTIVE).only("language").first()
     if customer is None:
-        raise NotFound(code="customer_not_found")
+        raise CustomerNotFound()
     culture = culture or culture_for(customer.language)
     client = connected_content_sessionm_client()
     offers = []
@@ -148,7 +148,7 @@ def braze_wallet_get(*, user_id: str, culture: str | None = None) -> BrazeWallet
             if done or time.monotonic() - started > PAGING_BUDGET_SECONDS:
                 break
     except SessionMNotFound as exc:
-        raise NotFound(code="customer_not_found") from exc
+        raise CustomerNotFound() from exc
     return BrazeWallet(
         user_id=user_id,
         culture=culture,

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
 from apps.accounts.services import customer_forget, customer_update
-from apps.core.errors import Conflict, InvalidInput
+from apps.core.errors import Conflict, EmailTaken, InvalidInput
 
 from ..forms import ForgetForm, LanguageForm, ProfileForm, add_service_errors
 from .common import (
@@ -52,7 +52,7 @@ def profile(request):
         try:
             customer_update(customer=customer, **changes)
         except Conflict as exc:
-            form.add_error("email" if exc.code == "email_taken" else None, plain_words(exc))
+            form.add_error("email" if isinstance(exc, EmailTaken) else None, plain_words(exc))
             status = exc.status
         except InvalidInput as exc:
             add_service_errors(form, exc)
