@@ -97,6 +97,19 @@ class InvalidResetLink(InvalidInput):
 
 
 # --- Loyalty refusals a customer can meet (apps/loyalty/errors.py maps SessionM's refusals to them) -----------
+# What is missing keeps the API's code `not_found` (apps check it) and says in its text what it was.
+
+
+class NoSuchCampaign(NotFound):
+    default_message = _("This campaign is not open to you any more.")
+
+
+class OfferNotInWallet(NotFound):
+    default_message = _("This offer is not in your wallet.")
+
+
+class NoSuchReward(NotFound):
+    default_message = _("This reward is no longer in the Rewards Store.")
 
 
 class InsufficientPoints(Conflict):

@@ -7,10 +7,17 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.languages import culture_for
-from apps.core.errors import LoyaltyUnavailable, NotFound, OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvalid
+from apps.core.errors import (
+    LoyaltyUnavailable,
+    NoSuchCampaign,
+    NoSuchReward,
+    OfferNotInWallet,
+    OfferNotRedeemable,
+    PromoCodeAlreadyClaimed,
+    PromoCodeInvalid,
+)
 from apps.messaging.ledger import OfferFacts, wallet_item_mark, wallet_item_record, wallet_items_discover_later
 from apps.messaging.models import WalletItemSource, WalletItemState
 from apps.messaging.selectors import wallet_item_ids
@@ -45,7 +52,7 @@ _HISTORY_LOOKUP_EVENTS = 1000
 
 @sessionm_errors()
 def campaign_opt_in(*, customer, campaign_id: str) -> OptIn:
-    with sessionm_errors(not_found=NotFound(_("There is no such campaign."))):
+    with sessionm_errors(not_found=NoSuchCampaign()):
         get_sessionm_client().opt_in(customer.sessionm_user_id, campaign_id)
     return OptIn(campaign_id=campaign_id, opted_in=True)
 
@@ -59,10 +66,10 @@ def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
     if item is None:
         if _in_history(customer=customer, user_offer_id=user_offer_id):
             raise OfferNotRedeemable()
-        raise NotFound(_("There is no such offer in your wallet."))
+        raise OfferNotInWallet()
     if not item.redeemable or (item.expires_at is not None and item.expires_at <= timezone.now()):
         raise OfferNotRedeemable()
-    with sessionm_errors(not_found=NotFound(_("There is no such offer in your wallet."))):
+    with sessionm_errors(not_found=OfferNotInWallet()):
         get_sessionm_client().redeem_offer(user_offer_id)
     wallet_item_mark(user_offer_id=user_offer_id, state=WalletItemState.REDEEMED, customer=customer)
     return Redemption(item=item, redeemed_at=timezone.now())
@@ -85,7 +92,7 @@ def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
     """Buy a Rewards Store offer with points. SessionM spends the points and issues the offer in one step and
     refuses when the balance is short (InsufficientPoints, 409)."""
     culture = culture_for(customer.language)
-    not_found = NotFound(_("There is no such reward in the Rewards Store."))
+    not_found = NoSuchReward()
     offer = catalogue_offer(sessionm_user_id=customer.sessionm_user_id, culture=culture, offer_id=offer_id)
     if offer is None or offer.reward_store_id is None:
         raise not_found

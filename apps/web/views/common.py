@@ -35,13 +35,10 @@ def as_domain_error(exc: DomainError | UpstreamFailure) -> DomainError:
     return exc
 
 
-def plain_words(exc: DomainError | UpstreamFailure, *, not_found: object = None) -> str:
-    """The sentence a customer reads for a failed loyalty call: the error's own (translated) text, one per
-    code in apps.core.errors; `not_found` says what "not found" means on this page."""
-    error = as_domain_error(exc)
-    if not_found is not None and error.code == "not_found":
-        return str(not_found)
-    return str(error.message)
+def plain_words(exc: DomainError | UpstreamFailure) -> str:
+    """The sentence a customer reads for a failed loyalty call: the error's own translated text (apps.core.errors
+    has one per code; a not-found says what was missing), the same the API sends."""
+    return str(as_domain_error(exc).message)
 
 
 def safe_next_url(request) -> str | None:
