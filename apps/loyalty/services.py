@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.languages import culture_for
+from apps.accounts.models import Customer
 from apps.core.errors import (
     LoyaltyUnavailable,
     NoSuchCampaign,
@@ -51,14 +52,14 @@ _HISTORY_LOOKUP_EVENTS = 1000
 
 
 @sessionm_errors()
-def campaign_opt_in(*, customer, campaign_id: str) -> OptIn:
+def campaign_opt_in(*, customer: Customer, campaign_id: str) -> OptIn:
     with sessionm_errors(not_found=NoSuchCampaign()):
         get_sessionm_client().opt_in(customer.sessionm_user_id, campaign_id)
     return OptIn(campaign_id=campaign_id, opted_in=True)
 
 
 @sessionm_errors()
-def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
+def offer_redeem(*, customer: Customer, user_offer_id: str) -> Redemption:
     """Redeem a wallet offer. SessionM's redeem takes only the user_offer_id, so the offer is first looked up
     in this customer's wallet: another customer's offer is "not found", exactly like a missing one. One that
     has left the wallet (redeemed or expired) is told apart by the customer's own activity log."""
@@ -88,7 +89,7 @@ def _in_history(*, customer, user_offer_id: str) -> bool:
 
 
 @sessionm_errors()
-def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
+def reward_purchase(*, customer: Customer, offer_id: str) -> RewardPurchase:
     """Buy a Rewards Store offer with points. SessionM spends the points and issues the offer in one step and
     refuses when the balance is short (InsufficientPoints, 409)."""
     culture = culture_for(customer.language)
