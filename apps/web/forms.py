@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.validation import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, time_zone_names
-from apps.core.errors import DomainError
+from apps.core.errors import DomainError, PromoCodeInvalid
 
 
 class DateInput(forms.DateInput):
@@ -167,7 +167,7 @@ class PromoCodeForm(forms.Form):
         label=_("Promo code"),
         regex=r"^[A-Za-z0-9_-]{1,64}$",
         max_length=64,
-        error_messages={"invalid": _("This promo code is not valid."), "required": _("Enter a promo code.")},
+        error_messages={"invalid": PromoCodeInvalid.default_message, "required": _("Enter a promo code.")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
 
