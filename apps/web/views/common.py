@@ -1,7 +1,6 @@
 """What every wallet page shares: the customer guard, loyalty errors rendered in their own words (apps.core
 owns the text of every error code), and the page shown when the loyalty platform can't answer (never a 500)."""
 
-import logging
 import time
 from functools import wraps
 from urllib.parse import urlsplit
@@ -17,8 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from apps.core.errors import DomainError, UpstreamFailure, upstream_failure_as_error
-
-logger = logging.getLogger(__name__)
 
 # Deeper than any wallet goes; bounds the skip a hand-written URL can ask SessionM for.
 MAX_PAGE_NUMBER = 1000
