@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-dev lint bench-screens bench-delivery cluster cluster-long clean
+.PHONY: run test install install-dev lint messages bench-screens bench-delivery cluster cluster-long clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+
+# The translation catalogues (locale/): every text the code and templates mark, entries nothing marks dropped
+# (texts looked up by a variable are named in the code for this: labels.PROGRAM_NAMES, web_format.MONTH_NAMES),
+# compiled; msgfmt reports what is still untranslated or fuzzy. Needs GNU gettext (Debian's gettext package).
+messages: install
+	$(BIN)/python manage.py makemessages --no-obsolete -l fr -l es -l pt_BR
+	$(BIN)/python manage.py compilemessages
+	@for po in locale/*/LC_MESSAGES/django.po; do printf '%s: ' $$po; msgfmt --check --statistics -o /dev/null $$po; done
 
 # BENCH_ARGS=--quick for a first look (about 3 minutes instead of 8).
 bench-screens: install-dev

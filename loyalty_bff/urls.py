@@ -5,8 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.accounts.admin_login import admin_login
-from apps.api import health
 from apps.api.views_errors import json_or_html_404, json_or_html_500
+from apps.ops import health
 from apps.ops.views import metrics
 
 urlpatterns = [

@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from apps.api.errors import ApiError
+from apps.core.errors import DomainError
 
 from .models import Customer
 from .selectors import customer_sessionm_profile_get
@@ -80,7 +80,7 @@ class CustomerAdmin(admin.ModelAdmin):
     def sessionm_profile(self, obj: Customer):
         try:
             profile = customer_sessionm_profile_get(customer=obj)
-        except ApiError as exc:
+        except DomainError as exc:
             return format_html('<p class="errornote">{}</p>', exc.message)
         values = {field.name: getattr(profile, field.name) for field in dataclasses.fields(profile)}
         rows = [(name, "—" if values.get(name) is None else values[name]) for name in _PROFILE_FIELDS]
@@ -97,7 +97,7 @@ class CustomerAdmin(admin.ModelAdmin):
         for customer in queryset.select_related("user"):
             try:
                 customer_forget(customer=customer)
-            except ApiError:
+            except DomainError:
                 failed += 1
             else:
                 forgotten += 1

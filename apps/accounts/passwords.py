@@ -22,9 +22,9 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from apps.api.errors import InvalidInput
 from apps.api.ratelimit import rate_limit_hit
 from apps.api.throttles import throttle_rate
+from apps.core.errors import InvalidResetLink
 from apps.messaging.services import notification_password_reset_enqueue
 
 from .models import Customer, CustomerStatus
@@ -34,12 +34,6 @@ from .validation import ProfileChecks, normalize_email
 logger = logging.getLogger(__name__)
 
 User = get_user_model()
-
-
-def _invalid_link() -> InvalidInput:
-    return InvalidInput(
-        _("This password reset link is not valid any more. Please ask for a new one."), code="invalid_reset_link"
-    )
 
 
 # --- Asking for a reset --------------------------------------------------------------------------------------
@@ -83,14 +77,14 @@ def password_reset_request(*, email: str, base_url: str) -> None:
 
 
 def password_reset_user(*, uidb64: str, token: str):
-    """The user a reset link is for, or InvalidInput(code="invalid_reset_link") when it is not valid (any more)."""
+    """The user a reset link is for, or InvalidResetLink when it is not valid (any more)."""
     try:
         pk = int(force_str(urlsafe_base64_decode(uidb64)))
     except (TypeError, ValueError, OverflowError):
-        raise _invalid_link() from None
+        raise InvalidResetLink() from None
     user = User.objects.filter(pk=pk, is_active=True, customer__status=CustomerStatus.ACTIVE).first()
     if user is None or not default_token_generator.check_token(user, token):
-        raise _invalid_link()
+        raise InvalidResetLink()
     return user
 
 
@@ -103,7 +97,7 @@ def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> Cus
         # Locked and checked again: two uses of one link racing must not both succeed.
         locked = User.objects.select_for_update().get(pk=user.pk)
         if not default_token_generator.check_token(locked, token):
-            raise _invalid_link()
+            raise InvalidResetLink()
         return _password_set(customer, new_password)
 
 

@@ -1,9 +1,6 @@
 """Reads of customer accounts."""
 
-from django.utils.translation import gettext_lazy as _
-
-from apps.api.errors import NotFound
-from apps.api.exceptions import upstream_failures_as_api_errors
+from apps.core.errors import CustomerNotFound, SessionMProfileNotFound, upstream_failures_as_errors
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMNotFound
 from apps.sessionm.types import SessionMUser
@@ -14,14 +11,14 @@ from .models import Customer, CustomerStatus
 def customer_get_for_user(*, user) -> Customer:
     """The signed-in user's customer; NotFound unless it is active (staff users have none)."""
     if not getattr(user, "is_authenticated", False):
-        raise NotFound(_("No customer account."), code="customer_not_found")
-    # The API's authentication already loaded the customer with the user (apps/api/authentication.py).
+        raise CustomerNotFound()
+    # The API's authentication already loaded the customer with the user (apps/accounts/authentication.py).
     try:
         customer = user.customer
     except Customer.DoesNotExist:
         customer = None
     if customer is None or customer.status != CustomerStatus.ACTIVE:
-        raise NotFound(_("No customer account."), code="customer_not_found")
+        raise CustomerNotFound()
     return customer
 
 
@@ -32,9 +29,9 @@ def customer_sessionm_profile_get(*, customer: Customer) -> SessionMUser:
     LoyaltyBadGateway when SessionM cannot answer.
     """
     if not customer.sessionm_user_id:
-        raise NotFound(_("This customer has no SessionM profile."), code="sessionm_profile_not_found")
-    with upstream_failures_as_api_errors():
+        raise SessionMProfileNotFound()
+    with upstream_failures_as_errors():
         try:
             return get_sessionm_client().get_user(customer.sessionm_user_id, expand_incentives=True, user_profile=True)
         except SessionMNotFound as exc:
-            raise NotFound(_("The SessionM profile no longer exists."), code="sessionm_profile_not_found") from exc
+            raise SessionMProfileNotFound() from exc

@@ -15,10 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.languages import culture_for
-from apps.api.errors import Conflict, InvalidInput, LoyaltyUnavailable, NotFound
-from apps.api.exceptions import upstream_failures_as_api_errors
 from apps.braze import get_braze_client
 from apps.braze.errors import BrazeError
+from apps.core.errors import (
+    EmailTaken,
+    InvalidInput,
+    NotFound,
+    SignupInProgress,
+    upstream_failure_as_error,
+    upstream_failures_as_errors,
+)
 from apps.messaging.services import notification_welcome_enqueue, notifications_forget_customer
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.errors import SessionMError, SessionMNotFound, SessionMValidationError
@@ -47,17 +53,6 @@ _LOCAL_FIELDS = ("time_zone",)
 _FIELDS_BY_ATTRIBUTE = {attribute: field for field, attribute in _SESSIONM_ATTRIBUTES.items()}
 
 
-def _email_taken() -> Conflict:
-    return Conflict(_("An account with this email address already exists."), code="email_taken")
-
-
-def _signup_in_progress() -> Conflict:
-    return Conflict(
-        _("A signup with this email address is already under way. Please wait a moment and try again."),
-        code="signup_in_progress",
-    )
-
-
 # How long a signup attempt holds its pending customer. Longer than any attempt takes (the upstream budget of one
 # request, see apps/upstream/budget.py, plus hashing); a claim left by a process that died lapses after it.
 SIGNUP_ATTEMPT_LEASE = timedelta(seconds=60)
@@ -71,11 +66,11 @@ def _sessionm_value(field: str, value):
     return _sessionm_locale(value) if field == "language" else value
 
 
-def _invalid_from_sessionm(exc: SessionMValidationError) -> InvalidInput | Conflict:
+def _invalid_from_sessionm(exc: SessionMValidationError) -> InvalidInput | EmailTaken:
     fields = {_FIELDS_BY_ATTRIBUTE.get(name, name): [str(message)] for name, message in exc.field_errors.items()}
     if "email" in fields:
         # SessionM keeps one email per profile: another profile (made outside this app) already has it.
-        return _email_taken()
+        return EmailTaken()
     return InvalidInput(details=fields or {"non_field_errors": [str(InvalidInput.default_message)]})
 
 
@@ -163,11 +158,11 @@ def _pending_customer_save(*, attempt: str, email: str, password_hash: str, **fi
             else:
                 pending = Customer.objects.select_for_update().filter(user=user).first()
                 if pending is None or pending.status != CustomerStatus.PENDING:
-                    raise _email_taken()
+                    raise EmailTaken()
                 customer = pending
                 attempt_at = customer.signup_attempt_at
                 if customer.signup_attempt and attempt_at is not None and attempt_at > now - SIGNUP_ATTEMPT_LEASE:
-                    raise _signup_in_progress()
+                    raise SignupInProgress()
                 resumed = True
             user.password = password_hash
             user.save()
@@ -179,7 +174,7 @@ def _pending_customer_save(*, attempt: str, email: str, password_hash: str, **fi
             customer.save()
     except IntegrityError as exc:
         # Another signup with this email inserted it between our lookup and our insert, and is running now.
-        raise _signup_in_progress() from exc
+        raise SignupInProgress() from exc
     return customer, resumed
 
 
@@ -202,7 +197,7 @@ def _sessionm_profile_ensure(*, customer: Customer, resumed: bool) -> SessionMUs
     """
     client = get_sessionm_client()
     fields = _sessionm_profile_fields(customer)
-    with upstream_failures_as_api_errors():
+    with upstream_failures_as_errors():
         try:
             existing = None
             if resumed:
@@ -233,10 +228,10 @@ def _customer_activate(*, customer: Customer, sessionm_user_id: str, attempt: st
         User.objects.select_for_update().filter(pk=customer.user_id).first()
         customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
         if customer.status != CustomerStatus.PENDING:
-            raise _email_taken()
+            raise EmailTaken()
         if customer.signup_attempt != attempt:
             # Our claim lapsed and another attempt took the account over (with its own password): it finishes.
-            raise _signup_in_progress()
+            raise SignupInProgress()
         customer.sessionm_user_id = sessionm_user_id
         customer.status = CustomerStatus.ACTIVE
         customer.signup_attempt = ""
@@ -288,7 +283,7 @@ def customer_update(*, customer: Customer, **changes) -> Customer:
     if not changed:
         return customer
     if "email" in changed and User.objects.filter(username=changed["email"]).exclude(pk=customer.user_id).exists():
-        raise _email_taken()
+        raise EmailTaken()
 
     upstream = {name: value for name, value in changed.items() if name in _SESSIONM_ATTRIBUTES}
     if upstream:
@@ -299,7 +294,7 @@ def customer_update(*, customer: Customer, **changes) -> Customer:
     except IntegrityError as exc:
         # The email was taken between our check and our save: put SessionM back as it was.
         _sessionm_profile_restore(customer=customer, previous={name: current[name] for name in upstream})
-        raise _email_taken() from exc
+        raise EmailTaken() from exc
     return customer
 
 
@@ -309,7 +304,7 @@ def _current_value(customer: Customer, name: str):
 
 def _sessionm_profile_update(*, customer: Customer, changes: dict) -> None:
     attributes = {_SESSIONM_ATTRIBUTES[name]: _sessionm_value(name, value) for name, value in changes.items()}
-    with upstream_failures_as_api_errors():
+    with upstream_failures_as_errors():
         try:
             get_sessionm_client().update_user(customer.sessionm_id, **attributes)
         except SessionMValidationError as exc:
@@ -339,8 +334,8 @@ def _apply_locally(customer: Customer, changes: dict) -> None:
 
 def customer_forget(*, customer: Customer) -> None:
     """Forget the customer everywhere: SessionM profile, Braze user, queued messages, local personal data and
-    every session. Each step is safe to repeat, so after a failure (LoyaltyUnavailable) the customer can
-    simply ask again."""
+    every session. Each step is safe to repeat, so after an upstream failure (503 / 504 / 502, core's one
+    mapping) the customer can simply ask again."""
     if customer.status == CustomerStatus.FORGOTTEN:
         return
     # First, so no queued message re-creates the Braze user (welcome messages create it) while it is deleted.
@@ -378,7 +373,7 @@ def _sessionm_id_by_external_id(*, external_id: str) -> str | None:
         return None
     except SessionMError as exc:
         logger.warning("forget: sessionm lookup failed: %s", exc.__class__.__name__)
-        raise LoyaltyUnavailable() from exc
+        raise upstream_failure_as_error(exc) from exc
 
 
 def _sessionm_profile_delete(*, sessionm_user_id: str) -> None:
@@ -390,7 +385,7 @@ def _sessionm_profile_delete(*, sessionm_user_id: str) -> None:
         pass  # forgotten after an earlier attempt
     except SessionMError as exc:
         logger.warning("forget: sessionm forget request failed: %s", exc.__class__.__name__)
-        raise LoyaltyUnavailable() from exc
+        raise upstream_failure_as_error(exc) from exc
 
 
 def _braze_user_delete(*, braze_external_id: str) -> None:
@@ -398,7 +393,7 @@ def _braze_user_delete(*, braze_external_id: str) -> None:
         get_braze_client().delete_users([braze_external_id])  # deleting an unknown user is not an error
     except BrazeError as exc:
         logger.warning("forget: braze delete failed: %s", exc.__class__.__name__)
-        raise LoyaltyUnavailable() from exc
+        raise upstream_failure_as_error(exc) from exc
 
 
 def _erase_personal_data(customer: Customer) -> None:

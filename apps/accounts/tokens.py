@@ -27,7 +27,7 @@ class TokenPair:
 
 
 # The customer's token version a JWT was issued under (Customer.token_version). The access token copies it
-# from its refresh token; apps/api/authentication.py refuses a token whose version is not the current one.
+# from its refresh token; apps/accounts/authentication.py refuses a token whose version is not the current one.
 TOKEN_VERSION_CLAIM = "tv"
 
 

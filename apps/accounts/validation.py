@@ -14,7 +14,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.api.errors import InvalidInput
+from apps.core.errors import InvalidInput
 
 # The email is the Django username, whose column holds 150 characters.
 EMAIL_MAX_LENGTH = 150

@@ -2,13 +2,10 @@
 
     {"error": {"code": "insufficient_points", "message": "human text", "details": {...}}}
 
-`exception_handler` is DRF's EXCEPTION_HANDLER; `json_error_response` serves Django-level errors (404/500
-outside DRF views) on the JSON paths.
+`exception_handler` is DRF's EXCEPTION_HANDLER: it renders the domain errors of apps.core.errors (code,
+status and text are theirs; an upstream failure goes through core's one mapping) and DRF's own;
+`json_error_response` serves Django-level errors (404/500 outside DRF views) on the JSON paths.
 """
-
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
@@ -17,12 +14,9 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from apps.upstream.errors import UpstreamBadResponse, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from apps.core.errors import DomainError, InvalidInput, NotFound, UpstreamFailure, upstream_failure_as_error
 
-from .errors import ApiError, LoyaltyBadGateway, LoyaltyTimeout, LoyaltyUnavailable
 from .middleware import current_request_id
-
-logger = logging.getLogger(__name__)
 
 # Path prefixes answered in JSON even when the error happens outside a DRF view.
 JSON_PATH_PREFIXES = ("/api/", "/integrations/", "/healthz", "/readyz")
@@ -44,29 +38,6 @@ def envelope(code: str, message, details=None) -> dict:
     return {"error": {"code": code, "message": str(message), "details": details or {}}}
 
 
-def upstream_to_api_error(exc: UpstreamError) -> ApiError:
-    """Map any vendor failure that a service did not translate itself to 502/503/504."""
-    logger.warning("upstream failure: %s (code %s): %s", exc.__class__.__name__, exc.code, exc)
-    if isinstance(exc, UpstreamTimeout):
-        return LoyaltyTimeout()
-    if isinstance(exc, UpstreamUnavailable):
-        return LoyaltyUnavailable()
-    if isinstance(exc, UpstreamBadResponse):
-        return LoyaltyBadGateway()
-    return LoyaltyBadGateway()
-
-
-@contextmanager
-def upstream_failures_as_api_errors() -> Iterator[None]:
-    """Raise any vendor failure from the block as the 503 / 504 / 502 domain error a customer reads, so the
-    API and the web pages present it the same way. Services put their own refusals (not found, not enough
-    points...) in front of this."""
-    try:
-        yield
-    except UpstreamError as exc:
-        raise upstream_to_api_error(exc) from exc
-
-
 def exception_handler(exc, context):
     # A view that reads request.body (the webhook's signature check) meets Django's own limit.
     if isinstance(exc, RequestDataTooBig):
@@ -74,13 +45,13 @@ def exception_handler(exc, context):
     if isinstance(exc, TooManyFieldsSent):
         return Response(envelope("malformed_request", _("The request body could not be read.")), status=400)
     if isinstance(exc, Http404):
-        exc = drf.NotFound()
+        exc = NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()
-    if isinstance(exc, UpstreamError):
-        exc = upstream_to_api_error(exc)
+    if isinstance(exc, UpstreamFailure):
+        exc = upstream_failure_as_error(exc)
 
-    if isinstance(exc, ApiError):
+    if isinstance(exc, DomainError):
         response = Response(envelope(exc.code, exc.message, exc.details), status=exc.status)
         if exc.status == 503:
             response["Retry-After"] = "5"
@@ -88,7 +59,7 @@ def exception_handler(exc, context):
 
     if isinstance(exc, drf.ValidationError):
         details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        return Response(envelope("invalid", _("Some fields are not valid."), details), status=400)
+        return Response(envelope(InvalidInput.code, InvalidInput.default_message, details), status=InvalidInput.status)
 
     if isinstance(exc, drf.APIException):
         code = _DRF_CODES.get(type(exc)) or next(

@@ -26,7 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from .errors import Conflict, InvalidInput, Unprocessable
+from apps.core.errors import Conflict, InvalidInput, Unprocessable
+
 from .models import IdempotencyKey
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"

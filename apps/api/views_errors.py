@@ -3,6 +3,8 @@
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from apps.core.errors import NotFound
+
 from .exceptions import JSON_PATH_PREFIXES, json_error_response
 
 
@@ -12,7 +14,7 @@ def _wants_json(request) -> bool:
 
 def json_or_html_404(request, exception):
     if _wants_json(request):
-        return json_error_response(404, "not_found", _("Not found."))
+        return json_error_response(NotFound.status, NotFound.code, NotFound.default_message)
     return defaults.page_not_found(request, exception)
 
 

@@ -9,6 +9,7 @@ an exception (and through it, a log).
 from datetime import datetime
 from typing import Any, Unpack
 
+from apps.core.errors import UpstreamDown
 from apps.upstream.errors import ErrorFields, UpstreamBadResponse, UpstreamError, UpstreamTimeout, UpstreamUnavailable
 
 from .types import RateLimit
@@ -32,8 +33,9 @@ class BrazeTimeout(BrazeError, UpstreamTimeout):
     """Braze did not answer in time. The call may or may not have been processed."""
 
 
-class BrazeRateLimited(BrazeError):
-    """Braze answered 429. Nothing was processed; wait until `reset_at` before calling again."""
+class BrazeRateLimited(BrazeError, UpstreamDown):
+    """Braze answered 429. Nothing was processed; wait until `reset_at` before calling again. To a customer
+    waiting on it, that is an outage (503), as SessionM's 429 is (SessionMUnavailable)."""
 
     def __init__(self, message: str = "", *, reset_at: datetime, **kwargs: Any):
         super().__init__(message, **kwargs)

@@ -5,7 +5,7 @@ back a cursor we gave it, and only for its own log."""
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from apps.api.errors import InvalidInput
+from apps.core.errors import InvalidInput
 
 _SALT = "loyalty.activity-cursor"
 

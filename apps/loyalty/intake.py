@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Customer, CustomerStatus
-from apps.api.errors import ApiError, Unprocessable
+from apps.core.errors import DomainError, Unprocessable
 from apps.sessionm.types import TransactionLine, TransactionPayment, lines_subtotal
 
 from .member_codes import member_code_consume, member_codes_prune
@@ -39,7 +39,7 @@ _POS_ID_NAMESPACE = uuid.UUID("6f3c1f9e-2b1a-4c55-8a57-f4a2c0ffee42")
 ACCEPTED = 202
 
 
-class StoreNotAllowed(ApiError):
+class StoreNotAllowed(DomainError):
     status = 403
     code = "store_not_allowed"
     default_message = _("This POS client may not report purchases for this store.")

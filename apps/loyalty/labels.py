@@ -10,7 +10,7 @@ do not know keeps SessionM's own text. Numbers are formatted in the active local
 from decimal import Decimal
 
 from django.utils.formats import number_format
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from apps.sessionm.types import PointAuditEntry, TimelineEvent
 
@@ -102,6 +102,16 @@ def point_history_label(entry: PointAuditEntry) -> str:
         if entry.point_source_name in sources:
             return sources[entry.point_source_name]
     return _history_texts().get(kind, entry.point_source_name or "")
+
+
+# The program's point account and tier names that the catalogues translate. Named here only so that
+# `manage.py makemessages` finds them (program_name looks them up by the name SessionM gives).
+PROGRAM_NAMES = (
+    pgettext_lazy("loyalty program", "Fries Points"),
+    pgettext_lazy("loyalty program", "Bronze"),
+    pgettext_lazy("loyalty program", "Silver"),
+    pgettext_lazy("loyalty program", "Gold"),
+)
 
 
 def program_name(name: str | None) -> str | None:

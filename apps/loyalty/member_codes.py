@@ -21,7 +21,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Customer
-from apps.api.errors import Unprocessable
+from apps.core.errors import Unprocessable
 
 from .models import MemberCode
 

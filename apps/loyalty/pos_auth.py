@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from apps.api.errors import Conflict
+from apps.core.errors import Conflict
 
 from .models import PosClient, PosNonce
 

@@ -6,11 +6,18 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.languages import culture_for
 from apps.accounts.models import Customer
-from apps.api.errors import LoyaltyUnavailable, NotFound
+from apps.core.errors import (
+    LoyaltyUnavailable,
+    NoSuchCampaign,
+    NoSuchReward,
+    OfferNotInWallet,
+    OfferNotRedeemable,
+    PromoCodeAlreadyClaimed,
+    PromoCodeInvalid,
+)
 from apps.messaging.discovery import wallet_items_discover_later
 from apps.messaging.ledger import OfferFacts, wallet_item_mark, wallet_item_record, wallet_items_sync
 from apps.messaging.models import WalletItemSource, WalletItemState
@@ -20,7 +27,7 @@ from apps.sessionm.errors import SessionMError
 from apps.sessionm.types import PromoCodeDiscount, TransactionLine, TransactionPayment, lines_subtotal
 
 from .catalogue import catalogue_offer
-from .errors import OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvalid, sessionm_errors
+from .errors import sessionm_errors
 from .promo_codes import promo_code_normalize
 from .selectors import WalletRead, wallet_item_get
 from .types import (
@@ -46,7 +53,7 @@ _HISTORY_LOOKUP_EVENTS = 1000
 
 @sessionm_errors()
 def campaign_opt_in(*, customer: Customer, campaign_id: str) -> OptIn:
-    with sessionm_errors(not_found=NotFound(_("There is no such campaign."))):
+    with sessionm_errors(not_found=NoSuchCampaign()):
         get_sessionm_client().opt_in(customer.sessionm_id, campaign_id)
     return OptIn(campaign_id=campaign_id, opted_in=True)
 
@@ -60,10 +67,10 @@ def offer_redeem(*, customer: Customer, user_offer_id: str) -> Redemption:
     if item is None:
         if _in_history(customer=customer, user_offer_id=user_offer_id):
             raise OfferNotRedeemable()
-        raise NotFound(_("There is no such offer in your wallet."))
+        raise OfferNotInWallet()
     if not item.redeemable or (item.expires_at is not None and item.expires_at <= timezone.now()):
         raise OfferNotRedeemable()
-    with sessionm_errors(not_found=NotFound(_("There is no such offer in your wallet."))):
+    with sessionm_errors(not_found=OfferNotInWallet()):
         get_sessionm_client().redeem_offer(user_offer_id)
     wallet_item_mark(user_offer_id=user_offer_id, state=WalletItemState.REDEEMED, customer=customer)
     return Redemption(item=item, redeemed_at=timezone.now())
@@ -86,7 +93,7 @@ def reward_purchase(*, customer: Customer, offer_id: str) -> RewardPurchase:
     """Buy a Rewards Store offer with points. SessionM spends the points and issues the offer in one step and
     refuses when the balance is short (InsufficientPoints, 409)."""
     culture = culture_for(customer.language)
-    not_found = NotFound(_("There is no such reward in the Rewards Store."))
+    not_found = NoSuchReward()
     offer = catalogue_offer(sessionm_user_id=customer.sessionm_id, culture=culture, offer_id=offer_id)
     if offer is None or offer.reward_store_id is None:
         raise not_found

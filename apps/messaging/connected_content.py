@@ -24,7 +24,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from apps.accounts.languages import culture_for
 from apps.accounts.models import Customer, CustomerStatus
-from apps.api.errors import NotFound
+from apps.core.errors import CustomerNotFound
 from apps.sessionm import SessionMClient, build_sessionm_client
 from apps.sessionm.errors import SessionMNotFound
 from apps.sessionm.wallet import user_offers_walk
@@ -136,7 +136,7 @@ def braze_wallet_get(*, user_id: str, culture: str | None = None) -> BrazeWallet
     """
     customer = Customer.objects.filter(sessionm_user_id=user_id, status=CustomerStatus.ACTIVE).only("language").first()
     if customer is None:
-        raise NotFound(code="customer_not_found")
+        raise CustomerNotFound()
     culture = culture or culture_for(customer.language)
     try:
         walk = user_offers_walk(
@@ -148,7 +148,7 @@ def braze_wallet_get(*, user_id: str, culture: str | None = None) -> BrazeWallet
             deadline=time.monotonic() + PAGING_BUDGET_SECONDS,
         )
     except SessionMNotFound as exc:
-        raise NotFound(code="customer_not_found") from exc
+        raise CustomerNotFound() from exc
     page = walk.last_page
     return BrazeWallet(
         user_id=user_id,

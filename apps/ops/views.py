@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from apps.api.exceptions import json_error_response
+from apps.core.errors import NotFound
 
 from .metrics import metrics_exposition
 
@@ -17,7 +18,7 @@ from .metrics import metrics_exposition
 def metrics(request):
     token = settings.METRICS_TOKEN
     if not token:
-        return json_error_response(404, "not_found", _("Not found."))
+        return json_error_response(NotFound.status, NotFound.code, NotFound.default_message)
     presented = request.headers.get("Authorization", "")
     if not hmac.compare_digest(presented.encode(), f"Bearer {token}".encode()):
         response = json_error_response(401, "not_authenticated", _("A valid metrics token is required."))

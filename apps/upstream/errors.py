@@ -1,5 +1,6 @@
-"""Errors every vendor client raises for transport-level failures. Vendor packages subclass these so the API
-layer can map any upstream failure to 502/503/504 without knowing which vendor it was."""
+"""Errors every vendor client raises for transport-level failures. Vendor packages subclass these, and these
+derive from apps.core's failure kinds, so the one mapping (apps.core.errors.upstream_failure_as_error) turns any
+upstream failure into 502/503/504 without knowing which vendor it was."""
 
 from typing import Any, TypedDict
 
@@ -12,8 +13,10 @@ class ErrorFields(TypedDict, total=False):
     code: str | None
     details: dict[str, Any] | None
 
+from apps.core.errors import UpstreamDown, UpstreamFailure, UpstreamTimedOut, UpstreamUnusable
 
-class UpstreamError(Exception):
+
+class UpstreamError(UpstreamFailure):
     """An upstream call failed. `upstream` names the vendor ("sessionm", "braze")."""
 
     upstream: str = "upstream"
@@ -32,13 +35,13 @@ class UpstreamError(Exception):
         self.details = details or {}
 
 
-class UpstreamUnavailable(UpstreamError):
+class UpstreamUnavailable(UpstreamError, UpstreamDown):
     """The upstream could not be reached or answered 5xx."""
 
 
-class UpstreamTimeout(UpstreamError):
+class UpstreamTimeout(UpstreamError, UpstreamTimedOut):
     """The upstream did not answer in time."""
 
 
-class UpstreamBadResponse(UpstreamError):
+class UpstreamBadResponse(UpstreamError, UpstreamUnusable):
     """The upstream answered something we cannot use (not JSON, unexpected shape, or refused our credentials)."""

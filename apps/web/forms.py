@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.validation import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, time_zone_names
-from apps.api.errors import ApiError
+from apps.core.errors import DomainError, PromoCodeInvalid
 from apps.loyalty.promo_codes import PROMO_CODE_MAX_LENGTH, PROMO_CODE_PATTERN
 
 
@@ -19,7 +19,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def add_service_errors(form: forms.Form, exc: ApiError) -> None:
+def add_service_errors(form: forms.Form, exc: DomainError) -> None:
     """Show a service's validation details on the form: on the field they name, else above the form."""
     if not exc.details:
         form.add_error(None, str(exc.message))
@@ -168,7 +168,7 @@ class PromoCodeForm(forms.Form):
         label=_("Promo code"),
         regex=PROMO_CODE_PATTERN,
         max_length=PROMO_CODE_MAX_LENGTH,
-        error_messages={"invalid": _("This promo code is not valid."), "required": _("Enter a promo code.")},
+        error_messages={"invalid": PromoCodeInvalid.default_message, "required": _("Enter a promo code.")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
 

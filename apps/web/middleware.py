@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 
 from apps.accounts.languages import usual_time_zone
 from apps.accounts.selectors import customer_get_for_user
-from apps.api.errors import NotFound
+from apps.core.errors import NotFound
 
 
 class CustomerLanguageMiddleware:

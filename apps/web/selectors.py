@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from apps.accounts.models import Customer
-from apps.api.errors import ApiError
 from apps.api.pagination import UpstreamPage
+from apps.core.errors import DomainError
 from apps.loyalty.fanout import fan_out, outcome
 from apps.loyalty.selectors import (
     WalletPage as OffersPage,
@@ -43,7 +43,7 @@ def _gather(required: dict[str, Callable[[], Any]], optional: dict[str, Callable
     for name in optional:
         try:
             results[name] = outcome(futures[name], label=f"web {name}")
-        except (ApiError, UpstreamError) as exc:
+        except (DomainError, UpstreamError) as exc:
             logger.warning("web page: %s left out (%s)", name, exc.__class__.__name__)
             results[name] = None
     return results

@@ -9,13 +9,15 @@ from django.utils import timezone
 
 from apps.accounts.models import Customer, CustomerStatus
 from apps.accounts.services import customer_forget, customer_signup
-from apps.api.errors import LoyaltyTimeout
+from apps.braze import get_braze_client
+from apps.braze.errors import BrazeTimeout
+from apps.core.errors import DomainError, LoyaltyTimeout
 from apps.messaging.delivery import deliver_due
 from apps.messaging.models import Notification, NotificationStatus
 from apps.sandbox import faults, server
 from apps.sandbox.models import Document
 from apps.sessionm import get_sessionm_client
-from apps.sessionm.errors import SessionMNotFound
+from apps.sessionm.errors import SessionMBadResponse, SessionMNotFound, SessionMTimeout
 from tests.factories import CustomerFactory
 
 from .helpers import PASSWORD, as_customer, lose_create_answers, signup, signup_body
@@ -160,3 +162,41 @@ def test_sessionm_is_asked_through_a_data_privacy_forget_request(amanda):
     routes = server.stats.snapshot()["by_route"]
     assert routes.get("privacy_forget_request") == 1
     assert not any(name.startswith("user_delete") for name in routes)
+
+
+@pytest.mark.parametrize(
+    ("method", "failure", "status", "code"),
+    [
+        # The one mapping of apps.core: a timeout is 504 on this path as on every other (it was 503 here).
+        ("request_forget", SessionMTimeout("slow"), 504, "loyalty_timeout"),
+        ("request_forget", SessionMBadResponse("not json"), 502, "loyalty_bad_gateway"),
+        ("get_user_by_external_id", SessionMTimeout("slow"), 504, "loyalty_timeout"),
+    ],
+)
+def test_sessionm_failures_while_forgetting_read_as_on_every_other_path(monkeypatch, method, failure, status, code):
+    # A pending customer: its SessionM id is looked up by external id, unless the signup got to store it.
+    pending = CustomerFactory(pending=True, sessionm_user_id="sm-1" if method == "request_forget" else None)
+
+    def fail(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(type(get_sessionm_client()), method, fail)
+
+    with pytest.raises(DomainError) as raised:
+        customer_forget(customer=pending)
+
+    assert (raised.value.status, raised.value.code) == (status, code)
+    assert Customer.objects.get(pk=pending.pk).status == CustomerStatus.PENDING  # nothing erased: ask again
+
+
+def test_braze_slow_while_forgetting_is_a_504(amanda, monkeypatch):
+    def slow(self, external_ids):
+        raise BrazeTimeout("slow")
+
+    monkeypatch.setattr(type(get_braze_client()), "delete_users", slow)
+
+    response = as_customer(amanda.access).delete(ME)
+
+    assert response.status_code == 504
+    assert response.json()["error"]["code"] == "loyalty_timeout"
+    assert Customer.objects.get(pk=amanda.customer.pk).status == CustomerStatus.ACTIVE

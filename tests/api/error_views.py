@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.api.errors import Conflict
+from apps.core.errors import Conflict
 from apps.upstream.errors import UpstreamBadResponse, UpstreamTimeout, UpstreamUnavailable
 
 RAISES = {

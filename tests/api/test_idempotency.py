@@ -16,9 +16,9 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
-from apps.api.errors import Conflict
 from apps.api.idempotency import idempotent
 from apps.api.models import IdempotencyKey
+from apps.core.errors import Conflict
 from apps.sessionm.errors import SessionMTimeout, SessionMUnavailable
 
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]

@@ -3,7 +3,7 @@
 import pytest
 
 from apps.loyalty import services
-from apps.loyalty.errors import PromoCodeInvalid
+from apps.core.errors import PromoCodeInvalid
 from apps.loyalty.promo_codes import promo_code_normalize
 from apps.sessionm import get_sessionm_client
 

@@ -150,7 +150,7 @@ def test_an_unknown_user_is_a_404():
     assert response.status_code == 404
     assert response.json() == {
         "ok": False,
-        "error": {"code": "customer_not_found", "message": "Not found.", "details": {}},
+        "error": {"code": "customer_not_found", "message": "No customer account.", "details": {}},
     }
     assert response["Cache-Control"] == "no-store"
 

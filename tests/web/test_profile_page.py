@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import Customer
-from apps.api.errors import LoyaltyUnavailable
+from apps.core.errors import LoyaltyUnavailable
 
 from .pages import shown_messages, text
 

@@ -8,8 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from apps.api.errors import LoyaltyTimeout, LoyaltyUnavailable
-from apps.loyalty.errors import OfferNotRedeemable
+from apps.core.errors import LoyaltyTimeout, LoyaltyUnavailable, OfferNotRedeemable
 from apps.sessionm.errors import SessionMBadResponse
 from apps.web.templatetags.web_format import image_src
 from tests.customers import earn_points, signup

@@ -3,8 +3,27 @@ through `points` (or `signed_points` for a change), so one row never mixes "1040
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.translation import gettext_noop
 
 register = template.Library()
+
+# Month names in the dates pages write ({{ value|date:"DATE_FORMAT" }}): Django's own catalogue capitalises the
+# pt-BR ones, ours (locale/pt_BR) writes them in lower case as Brazilian Portuguese does. Named here only so that
+# `manage.py makemessages` keeps those entries.
+MONTH_NAMES = (
+    gettext_noop("January"),
+    gettext_noop("February"),
+    gettext_noop("March"),
+    gettext_noop("April"),
+    gettext_noop("May"),
+    gettext_noop("June"),
+    gettext_noop("July"),
+    gettext_noop("August"),
+    gettext_noop("September"),
+    gettext_noop("October"),
+    gettext_noop("November"),
+    gettext_noop("December"),
+)
 
 
 @register.filter

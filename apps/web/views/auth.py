@@ -14,11 +14,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.services import customer_authenticate, customer_signup, signup_rule_problems
-from apps.api.errors import Conflict, InvalidInput
 from apps.api.throttles import login_attempt_wait, login_failure_record, signup_attempt_wait
+from apps.core.errors import Conflict, InvalidInput
 
 from ..forms import LoginForm, SignupForm, add_service_errors
-from .common import LOYALTY_ERRORS, as_api_error, mark_signed_in, plain_words, safe_next_url
+from .common import LOYALTY_ERRORS, as_domain_error, mark_signed_in, plain_words, safe_next_url
 
 
 def throttled(request, throttle_class) -> int | None:
@@ -63,7 +63,7 @@ def signup(request):
             status = 400
         except LOYALTY_ERRORS as exc:
             form.add_error(None, plain_words(exc))
-            status = as_api_error(exc).status
+            status = as_domain_error(exc).status
         else:
             auth_login(request, customer.user)
             mark_signed_in(request)

@@ -29,7 +29,7 @@ def opt_in(request, campaign_id: str):
     try:
         campaign_opt_in(customer=request.customer, campaign_id=campaign_id)
     except LOYALTY_ERRORS as exc:
-        messages.error(request, plain_words(exc, not_found=_("This campaign is not open to you any more.")))
+        messages.error(request, plain_words(exc))
     else:
         messages.success(request, _opted_in_words(request.customer, campaign_id))
     return redirect(request.back_url)

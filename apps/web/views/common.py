@@ -1,7 +1,6 @@
-"""What every wallet page shares: the customer guard, loyalty errors in plain words, and the page shown
-when the loyalty platform can't answer (never a 500)."""
+"""What every wallet page shares: the customer guard, loyalty errors rendered in their own words (apps.core
+owns the text of every error code), and the page shown when the loyalty platform can't answer (never a 500)."""
 
-import logging
 import time
 from functools import wraps
 from urllib.parse import urlsplit
@@ -16,43 +15,27 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from apps.api.errors import ApiError
-from apps.api.exceptions import upstream_to_api_error
-from apps.upstream.errors import UpstreamError
-
-logger = logging.getLogger(__name__)
+from apps.core.errors import DomainError, UpstreamFailure, upstream_failure_as_error
 
 # Deeper than any wallet goes; bounds the skip a hand-written URL can ask SessionM for.
 MAX_PAGE_NUMBER = 1000
 
 # Every failure a loyalty service or selector can raise that the page must explain instead of crashing.
-LOYALTY_ERRORS = (ApiError, UpstreamError)
-
-_PLAIN_WORDS = {
-    "insufficient_points": _("You don't have enough points for this reward yet."),
-    "offer_not_redeemable": _("This offer can't be redeemed: it was already used or it has expired."),
-    "not_found": _("We couldn't find that in your account."),
-    "loyalty_unavailable": _("The loyalty service is unavailable right now. Please try again in a moment."),
-    "loyalty_timeout": _("The loyalty service took too long to answer. Please try again."),
-    "loyalty_bad_gateway": _("The loyalty service is having trouble. Please try again later."),
-    "email_taken": _("An account with this email already exists. Log in instead."),
-}
+LOYALTY_ERRORS = (DomainError, UpstreamFailure)
 
 
-def as_api_error(exc: ApiError | UpstreamError) -> ApiError:
-    if isinstance(exc, UpstreamError):
-        logger.warning("upstream failure on a web page: %s: %s", exc.__class__.__name__, exc)
-        return upstream_to_api_error(exc)
+def as_domain_error(exc: DomainError | UpstreamFailure) -> DomainError:
+    """The domain error a page renders: an upstream failure no service translated goes through core's one
+    mapping, so a page answers with the same status and words as the API (a timeout is 504 on both)."""
+    if isinstance(exc, UpstreamFailure):
+        return upstream_failure_as_error(exc)
     return exc
 
 
-def plain_words(exc: ApiError | UpstreamError, *, not_found=None) -> str:
-    """The sentence a customer reads for a failed loyalty call; `not_found` says what "not found" means on
-    this page."""
-    error = as_api_error(exc)
-    if not_found is not None and error.code == "not_found":
-        return str(not_found)
-    return str(_PLAIN_WORDS.get(error.code, error.message))
+def plain_words(exc: DomainError | UpstreamFailure) -> str:
+    """The sentence a customer reads for a failed loyalty call: the error's own translated text (apps.core.errors
+    has one per code; a not-found says what was missing), the same the API sends."""
+    return str(as_domain_error(exc).message)
 
 
 def safe_next_url(request) -> str | None:
@@ -143,10 +126,10 @@ def back_url(request, page: str, anchor: str = "") -> str:
     return f"{path}#{anchor}" if anchor else path
 
 
-def render_load_error(request, template: str, exc: ApiError | UpstreamError, context: dict | None = None):
+def render_load_error(request, template: str, exc: DomainError | UpstreamFailure, context: dict | None = None):
     """The page frame with the reason its loyalty data is missing, under the error's status (502/503/504
     when the loyalty platform failed)."""
-    error = as_api_error(exc)
+    error = as_domain_error(exc)
     response = render(request, template, {**(context or {}), "load_error": plain_words(error)}, status=error.status)
     if error.status == 503:
         response["Retry-After"] = "5"

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from apps.api.errors import InvalidInput
+from apps.core.errors import InvalidInput
 from apps.loyalty.selectors import activity_get
 
 from ..selectors import HISTORY_PAGE_SIZE, points_page_get

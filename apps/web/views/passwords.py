@@ -15,8 +15,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.passwords import password_change, password_reset_confirm, password_reset_request, password_reset_user
-from apps.api.errors import InvalidInput
 from apps.api.throttles import LoginThrottle, PasswordResetThrottle
+from apps.core.errors import InvalidInput
 
 from ..forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm, add_service_errors
 from .auth import render_throttled, throttled

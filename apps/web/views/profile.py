@@ -11,12 +11,12 @@ from django.views.i18n import set_language
 
 from apps.accounts.models import Customer
 from apps.accounts.services import customer_forget, customer_update
-from apps.api.errors import Conflict, InvalidInput
+from apps.core.errors import Conflict, EmailTaken, InvalidInput
 
 from ..forms import ForgetForm, LanguageForm, ProfileForm, add_service_errors
 from .common import (
     LOYALTY_ERRORS,
-    as_api_error,
+    as_domain_error,
     customer_required,
     plain_words,
     recently_signed_in,
@@ -53,13 +53,13 @@ def profile(request):
         try:
             customer_update(customer=customer, **changes)
         except Conflict as exc:
-            form.add_error("email" if exc.code == "email_taken" else None, plain_words(exc))
+            form.add_error("email" if isinstance(exc, EmailTaken) else None, plain_words(exc))
             status = exc.status
         except InvalidInput as exc:
             add_service_errors(form, exc)
         except LOYALTY_ERRORS as exc:
             form.add_error(None, plain_words(exc))
-            status = as_api_error(exc).status
+            status = as_domain_error(exc).status
         else:
             # A new language applies from now on, starting with this message.
             translation.activate(customer.language)
@@ -85,7 +85,7 @@ def forget(request):
         customer_forget(customer=request.customer)
     except LOYALTY_ERRORS as exc:
         form.add_error(None, plain_words(exc))
-        return render(request, "web/forget.html", {"form": form}, status=as_api_error(exc).status)
+        return render(request, "web/forget.html", {"form": form}, status=as_domain_error(exc).status)
     auth_logout(request)
     messages.success(request, _("Your account and your personal data have been deleted. Goodbye!"))
     return redirect("web:landing")

@@ -9,6 +9,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from apps.core.errors import OfferNotInWallet, OfferNotRedeemable
 from apps.loyalty.member_codes import member_code_issue
 from apps.loyalty.selectors import wallet_item_get
 from apps.loyalty.services import offer_redeem, promo_code_claim, reward_purchase, wallet_read_record
@@ -45,7 +46,7 @@ def reward_buy(request, offer_id: str):
     try:
         purchase = reward_purchase(customer=request.customer, offer_id=offer_id)
     except LOYALTY_ERRORS as exc:
-        messages.error(request, plain_words(exc, not_found=_("This reward is no longer in the Rewards Store.")))
+        messages.error(request, plain_words(exc))
     else:
         messages.success(
             request, _("%(name)s is in your wallet, ready to redeem. Enjoy!") % {"name": purchase.item.name}
@@ -65,16 +66,14 @@ def offer_use(request, user_offer_id: str):
         if item is None or not item.redeemable:
             messages.error(
                 request,
-                _("This offer is not in your wallet.")
-                if item is None
-                else _("This offer can't be redeemed: it was already used or it has expired."),
+                OfferNotInWallet.default_message if item is None else OfferNotRedeemable.default_message,
             )
             return redirect("web:wallet")
         return render(request, "web/redeem_confirm.html", {"item": item})
     try:
         redemption = offer_redeem(customer=request.customer, user_offer_id=user_offer_id)
     except LOYALTY_ERRORS as exc:
-        messages.error(request, plain_words(exc, not_found=_("This offer is not in your wallet.")))
+        messages.error(request, plain_words(exc))
         return redirect(request.back_url)
     # The screen is shown after a redirect (a reload must not redeem again), from what the session keeps.
     shown = request.session.get(_REDEMPTIONS_KEY, {})
@@ -136,7 +135,7 @@ def promo_code(request):
     try:
         promo_code_claim(customer=request.customer, code=form.cleaned_data["code"])
     except LOYALTY_ERRORS as exc:
-        messages.error(request, plain_words(exc, not_found=_("This promo code is not valid.")))
+        messages.error(request, plain_words(exc))
         request.session[_PROMO_CODE_REFUSED] = form.cleaned_data["code"]
     else:
         messages.success(request, _("Code accepted: its offer is in your wallet, ready to redeem."))

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import Customer
 from apps.accounts.services import customer_signup
-from apps.api.errors import ApiError
+from apps.core.errors import DomainError
 from apps.loyalty.models import PosClient
 
 DEMO_CUSTOMER: dict[str, Any] = {
@@ -59,7 +59,7 @@ class Command(BaseCommand):
             return
         try:
             customer_signup(**DEMO_CUSTOMER)
-        except ApiError as exc:
+        except DomainError as exc:
             raise CommandError(
                 f"Could not sign up the demo customer: {exc.message} ({exc.code}). If the sandbox database was "
                 "reset but the BFF's was not, start afresh with `make clean && make run`."

@@ -8,6 +8,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 
+from apps.messaging.selectors import worker_heartbeat_age
+
 # Once every migration is applied it stays so for the life of the process (a deploy migrates, then restarts):
 # the migration graph is loaded from disk only until then.
 _migrations_applied = False
@@ -48,8 +50,6 @@ def _cache() -> str:
 
 
 def _worker() -> str:
-    from apps.messaging.selectors import worker_heartbeat_age
-
     age = worker_heartbeat_age()
     limit = settings.WORKER_HEARTBEAT_MAX_AGE
     if age is None:

@@ -9,9 +9,9 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.api import health
 from apps.messaging.heartbeat import worker_heartbeat_beat
 from apps.messaging.selectors import worker_heartbeat_age
+from apps.ops import health
 from tests.processes import ROOT, migrated_env, sqlite_env
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from rest_framework_simplejwt import tokens as simplejwt_tokens
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from apps.api import authentication
+from apps.accounts import authentication
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

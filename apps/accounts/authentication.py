@@ -9,8 +9,8 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
-from apps.accounts.auth_cache import user_with_customer_get
-from apps.accounts.tokens import token_version_current
+from .auth_cache import user_with_customer_get
+from .tokens import token_version_current
 
 # Access tokens this process has verified, by their exact bytes: an app sends the same token with every
 # request for its lifetime, and checking the signature again each time was a measurable share of the
@@ -60,4 +60,4 @@ class CustomerJWTAuthentication(JWTAuthentication):
 class CustomerJWTScheme(SimpleJWTScheme):
     """Documents CustomerJWTAuthentication as the bearer JWT scheme it is (registered on import)."""
 
-    target_class = "apps.api.authentication.CustomerJWTAuthentication"
+    target_class = "apps.accounts.authentication.CustomerJWTAuthentication"
