@@ -4,6 +4,8 @@ upstream failure into 502/503/504 without knowing which vendor it was."""
 
 from typing import Any, TypedDict
 
+from apps.core.errors import UpstreamDown, UpstreamFailure, UpstreamTimedOut, UpstreamUnusable
+
 
 class ErrorFields(TypedDict, total=False):
     """What any upstream error carries beside its message: a vendor's error class adds its own keyword
@@ -12,8 +14,6 @@ class ErrorFields(TypedDict, total=False):
     status_code: int | None
     code: str | None
     details: dict[str, Any] | None
-
-from apps.core.errors import UpstreamDown, UpstreamFailure, UpstreamTimedOut, UpstreamUnusable
 
 
 class UpstreamError(UpstreamFailure):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from apps.loyalty import services
 from apps.core.errors import PromoCodeInvalid
+from apps.loyalty import services
 from apps.loyalty.promo_codes import promo_code_normalize
 from apps.sessionm import get_sessionm_client
 
