@@ -187,7 +187,8 @@ if SANDBOX_ENABLED:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Throttles, login lock-outs, the Braze pause and the delivery schedule are counted here, so it must be one store
-# for every process. Production: Redis (redis://HOST:6379/0, Django's RedisCache with the `redis` client).
+# for every process. Production: Redis (redis://HOST:6379/0, Django's RedisCache with the `redis` client, as
+# apps.api.cache.RedisCache).
 # Default: the database cache, shared by every process with no extra service (apps/api/cache.py says why not the
 # file cache); a dbcache:// CACHE_URL gets the same process-safe counters. Entries are many (one per address and
 # minute) and must not be culled early: culling a live counter would reset a throttle.
@@ -196,6 +197,9 @@ CACHES = {"default": env.cache_url_config(_CACHE_URL or "dbcache://bff_cache")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
     CACHES["default"]["BACKEND"] = "apps.api.cache.DatabaseCache"
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
+# Django's, with one shared client and the throttle's one-round-trip hit (apps/api/cache.py).
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "apps.api.cache.RedisCache"
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache" and not DEBUG:
     raise ImproperlyConfigured(
         "CACHE_URL is a local-memory cache with DJANGO_DEBUG=false: each process would count throttles on its own. "
