@@ -176,6 +176,7 @@ def profile(app: App, path: str, name: str, args, out: Path) -> Path:
         for _ in range(args.iterations):
             app.get(path)
         profiler.disable()
+        profiler.dump_stats(target.with_suffix(".prof"))  # for pstats / snakeviz
         text = io.StringIO()
         stats = pstats.Stats(profiler, stream=text)
         stats.sort_stats("cumulative").print_stats(90)

@@ -3,7 +3,7 @@
 A sliding window approximated from two fixed windows (the current minute's count plus the previous minute's,
 weighted by how much of it still lies inside the last 60 s): two integers per key. Every app request counts
 one hit, so a hit is one round trip to the shared cache: the backends of apps/api/cache.py count it and read
-the previous window together (`window_hit`: Redis MULTI/EXEC in production, two SQL statements in the database
+the previous window together (`window_hit`: a Lua script in Redis in production, two SQL statements in the database
 cache under `make run`), atomically across processes. Any other backend (the tests' local-memory cache) gets
 the same count from `add` + `incr` + `get`. DRF's own throttles keep a list of timestamps that each process
 reads, edits and writes back, which loses hits when two processes count at once.

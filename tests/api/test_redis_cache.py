@@ -61,14 +61,20 @@ def test_readyz_does_the_cache_round_trip_through_redis(redis_cache, client):
 
 def test_a_throttle_hit_is_one_round_trip_and_its_counter_always_expires(redis_cache):
     client = redis_cache._cache.get_client(write=True)
+    assert redis_cache.window_hit("hits:2", "hits:1", 121) == (1, 0)  # loads the script into Redis
     with mock.patch.object(type(client), "execute_command", wraps=client.execute_command) as commands:
-        assert redis_cache.window_hit("hits:2", "hits:1", 121) == (1, 0)
-    assert commands.call_count == 0  # no command outside the pipeline
-    assert redis_cache.window_hit("hits:2", "hits:1", 121) == (2, 0)
+        assert redis_cache.window_hit("hits:2", "hits:1", 121) == (2, 0)
+    assert [call.args[0] for call in commands.call_args_list] == ["EVALSHA"]
     assert 0 < client.ttl(redis_cache.make_and_validate_key("hits:2")) <= 121
     assert redis_cache.get("hits:2") == 2  # the rate limit's peek reads what a hit counts
     redis_cache.set("hits:1", 7)
     assert redis_cache.window_hit("hits:2", "hits:1", 121) == (3, 7)
+
+
+def test_a_throttle_hit_survives_a_redis_that_forgot_its_script(redis_cache):
+    redis_cache.window_hit("hits:5", "hits:4", 121)
+    redis_cache._cache.get_client(write=True).script_flush()  # what a restarted Redis knows
+    assert redis_cache.window_hit("hits:5", "hits:4", 121) == (2, 0)
 
 
 def test_a_throttle_hit_restarts_a_counter_that_has_expired(redis_cache):
