@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from rest_framework import serializers
 
 from apps.api.serializers import OutputSerializer
@@ -61,7 +62,16 @@ def test_the_output_is_what_drf_answers():
     for order in ORDERS:
         assert fast(order).data == plain(order).data
     assert fast(ORDERS, many=True).data == plain(ORDERS, many=True).data
-    assert fast(ORDERS[0]).data["lines"][0] == {"name": "fries", "amount": "3.50", "at": "2026-01-02T03:04:05Z"}
+    with timezone.override("UTC"):
+        assert fast(ORDERS[0]).data["lines"][0] == {"name": "fries", "amount": "3.50", "at": "2026-01-02T03:04:05Z"}
+
+
+def test_a_field_built_once_still_follows_the_active_timezone():
+    fast = _declare(OutputSerializer)
+    with timezone.override("UTC"):
+        assert fast(ORDERS[0]).data["lines"][0]["at"] == "2026-01-02T03:04:05Z"
+    with timezone.override("America/Sao_Paulo"):
+        assert fast(ORDERS[0]).data["lines"][0]["at"] == "2026-01-02T00:04:05-03:00"
 
 
 def test_the_fields_are_built_once_per_class():
