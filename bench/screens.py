@@ -184,6 +184,21 @@ class Servers:
 
     def start(self) -> None:
         python = sys.executable
+        self.start_upstreams()
+        subprocess.run(  # noqa: S603 - our own manage.py
+            [python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=self.bff_env, check=True
+        )
+        one_worker = ["--workers", "1", *gunicorn_concurrency(self.worker_class), "--log-level", "warning"]
+        bind = self.bff_url.removeprefix("http://")
+        self._spawn("bff", [python, "-m", "gunicorn", "loyalty_bff.wsgi", "--bind", bind, *one_worker], self.bff_env)
+        bare = [python, "-m", "gunicorn", "--pythonpath", "bench", "bare_django:application"]
+        self._spawn("bare", [*bare, "--bind", self.bare_url.removeprefix("http://"), *one_worker], self.bff_env)
+        self._wait_until_up("bff", f"{self.bff_url}/healthz")
+        self._wait_until_up("bare", f"{self.bare_url}/ping")
+
+    def start_upstreams(self) -> None:
+        """The BFF's shared cache (a loopback Redis) and the sandbox (bench/profile_screens.py uses these alone)."""
+        python = sys.executable
         redis_server = shutil.which("redis-server")
         if redis_server is None:
             raise SystemExit("bench/screens.py runs the BFF as production does, on Redis: apt-get install redis-server")
@@ -203,16 +218,6 @@ class Servers:
         port = self.sandbox_url.rsplit(":", 1)[1]
         self._spawn("sandbox", [python, "manage.py", "run_sandbox", "--port", port], self.sandbox_env)
         self._wait_until_up("sandbox", f"{self.sandbox_url}/_sandbox/stats")
-        subprocess.run(  # noqa: S603 - our own manage.py
-            [python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=self.bff_env, check=True
-        )
-        one_worker = ["--workers", "1", *gunicorn_concurrency(self.worker_class), "--log-level", "warning"]
-        bind = self.bff_url.removeprefix("http://")
-        self._spawn("bff", [python, "-m", "gunicorn", "loyalty_bff.wsgi", "--bind", bind, *one_worker], self.bff_env)
-        bare = [python, "-m", "gunicorn", "--pythonpath", "bench", "bare_django:application"]
-        self._spawn("bare", [*bare, "--bind", self.bare_url.removeprefix("http://"), *one_worker], self.bff_env)
-        self._wait_until_up("bff", f"{self.bff_url}/healthz")
-        self._wait_until_up("bare", f"{self.bare_url}/ping")
 
     def start_serve(self, worker_class: str | None) -> str:
         """One instance as `manage.py serve` runs it (its default workers and worker class unless one is

@@ -1,14 +1,20 @@
 """The browser's middleware, skipped on the machine-facing paths (app API, partner integrations, health).
 
-Sessions, the language negotiation, Django's auth user, messages and static files are for pages. The app
-API authenticates with a bearer token and speaks English, partners sign their calls, and each of these
-layers cost the API's every request a little (bench/screens.py). Each class here is the Django (or
-WhiteNoise) middleware it subclasses, so the system checks that look for them still find them; on the
-machine paths it only passes the request on.
+Sessions, the language negotiation, Django's auth user, messages, static files and the policies that only a
+browser rendering a page obeys (Content-Security-Policy, Permissions-Policy) are for pages. The app API
+authenticates with a bearer token, speaks English and answers JSON no browser renders as a document, partners
+sign their calls, and each of these layers cost the API's every request a little (bench/profile_screens.py:
+the CSP header alone, built per response, was about 5% of an app request's CPU). Each class here is the Django
+(or WhiteNoise, django-csp) middleware it subclasses, so the system checks that look for them still find
+them; on the machine paths it only passes the request on.
+
+What stays on every path is in settings.MIDDLEWARE: SecurityMiddleware (HTTPS redirect, HSTS, nosniff),
+X-Frame-Options (one header; `check --deploy` looks for that very class) and the API's own middleware.
 """
 
 from typing import TYPE_CHECKING
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
@@ -70,3 +76,21 @@ class PageCustomerLanguageMiddleware(_PagesOnly, CustomerLanguageMiddleware):
 
 class PageMessageMiddleware(_PagesOnly, MessageMiddleware):
     pass
+
+
+class PageCSPMiddleware(_PagesOnly, CSPMiddleware):
+    pass
+
+
+class PagePermissionsPolicyMiddleware:
+    """Permissions-Policy on every page (settings.PERMISSIONS_POLICY): Django has no setting for it."""
+
+    def __init__(self, get_response):
+        self.policy = settings.PERMISSIONS_POLICY
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.policy and not is_machine_path(request):
+            response.setdefault("Permissions-Policy", self.policy)
+        return response

@@ -83,7 +83,8 @@ if SANDBOX_ENABLED:
     INSTALLED_APPS.append("apps.sandbox")
 
 # "Page*" middleware are the usual ones, skipped on the app API, integrations and probes
-# (loyalty_bff/middleware.py): those paths need none of sessions, language negotiation, messages or static files.
+# (loyalty_bff/middleware.py): those paths need none of sessions, language negotiation, messages, static files or
+# the browser's page policies (CSP, Permissions-Policy).
 MIDDLEWARE = [
     "apps.api.middleware.RequestIdMiddleware",
     "apps.ops.middleware.RequestMetricsMiddleware",
@@ -101,8 +102,8 @@ MIDDLEWARE = [
     "loyalty_bff.middleware.PageMessageMiddleware",
     # On every path: one header, and `check --deploy` looks for this very class (W002).
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "apps.api.middleware.PermissionsPolicyMiddleware",
+    "loyalty_bff.middleware.PageCSPMiddleware",
+    "loyalty_bff.middleware.PagePermissionsPolicyMiddleware",
     # Last, so its friendly page has the visitor's language; it still runs before any view (or CSRF's check)
     # reads the body.
     "apps.api.middleware.BoundedBodyMiddleware",
@@ -187,7 +188,8 @@ if SANDBOX_ENABLED:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Throttles, login lock-outs, the Braze pause and the delivery schedule are counted here, so it must be one store
-# for every process. Production: Redis (redis://HOST:6379/0, Django's RedisCache with the `redis` client).
+# for every process. Production: Redis (redis://HOST:6379/0, Django's RedisCache with the `redis` client, as
+# apps.api.cache.RedisCache).
 # Default: the database cache, shared by every process with no extra service (apps/api/cache.py says why not the
 # file cache); a dbcache:// CACHE_URL gets the same process-safe counters. Entries are many (one per address and
 # minute) and must not be culled early: culling a live counter would reset a throttle.
@@ -196,6 +198,9 @@ CACHES = {"default": env.cache_url_config(_CACHE_URL or "dbcache://bff_cache")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
     CACHES["default"]["BACKEND"] = "apps.api.cache.DatabaseCache"
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
+# Django's, with one shared client and the throttle's one-round-trip hit (apps/api/cache.py).
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "apps.api.cache.RedisCache"
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache" and not DEBUG:
     raise ImproperlyConfigured(
         "CACHE_URL is a local-memory cache with DJANGO_DEBUG=false: each process would count throttles on its own. "
@@ -265,10 +270,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Browser features no page of ours uses (apps/api/middleware.PermissionsPolicyMiddleware).
+# Browser features no page of ours uses (loyalty_bff.middleware.PagePermissionsPolicyMiddleware).
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
-# Content-Security-Policy (django-csp): scripts and styles only from our own static files, never inline. Offer
-# and campaign images come from SessionM's CDN, whose host differs per tenant: any https image.
+# Content-Security-Policy (django-csp, on pages: loyalty_bff.middleware.PageCSPMiddleware): scripts and styles only
+# from our own static files, never inline. Offer and campaign images come from SessionM's CDN, whose host differs
+# per tenant: any https image.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -108,3 +108,19 @@ def test_the_webhook_auth_scheme_must_be_one_we_check():
     assert result.returncode != 0
     assert "SESSIONM_WEBHOOK_AUTH must be one of: hmac, bearer, basic, header" in result.stderr
     assert load_settings({**PRODUCTION_ENV, "SESSIONM_WEBHOOK_AUTH": "Bearer"}).returncode == 0
+
+
+def test_a_redis_cache_url_gets_the_shared_client_backend():
+    code = (
+        "import django; django.setup(); from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean_env(), "DJANGO_SETTINGS_MODULE": "loyalty_bff.settings", **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "apps.api.cache.RedisCache"

@@ -134,22 +134,6 @@ class JsonErrorEnvelopeMiddleware:
         return response
 
 
-class PermissionsPolicyMiddleware:
-    """Permissions-Policy on every response (settings.PERMISSIONS_POLICY): Django has no setting for it."""
-
-    def __init__(self, get_response):
-        from django.conf import settings
-
-        self.policy = settings.PERMISSIONS_POLICY
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if self.policy:
-            response.setdefault("Permissions-Policy", self.policy)
-        return response
-
-
 class UpstreamBudgetMiddleware:
     """Every request gets one upstream time budget (settings.UPSTREAM_REQUEST_BUDGET), spent by all the SessionM
     and Braze calls it makes, retries included (apps/upstream/budget.py)."""

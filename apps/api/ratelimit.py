@@ -1,10 +1,12 @@
 """Rate limits counted in the shared cache, so one limit holds for every process of the deployment.
 
 A sliding window approximated from two fixed windows (the current minute's count plus the previous minute's,
-weighted by how much of it still lies inside the last 60 s): two integers per key, updated with the cache's
-atomic `add` + `incr` (Redis INCR in production; apps.api.cache.SharedFileCache under `make run`). DRF's own
-throttles keep a list of timestamps that each process reads, edits and writes back, which loses hits when
-two processes count at once.
+weighted by how much of it still lies inside the last 60 s): two integers per key. Every app request counts
+one hit, so a hit is one round trip to the shared cache: the backends of apps/api/cache.py count it and read
+the previous window together (`window_hit`: a Lua script in Redis in production, two SQL statements in the database
+cache under `make run`), atomically across processes. Any other backend (the tests' local-memory cache) gets
+the same count from `add` + `incr` + `get`. DRF's own throttles keep a list of timestamps that each process
+reads, edits and writes back, which loses hits when two processes count at once.
 
 The client's address honours settings.REST_FRAMEWORK["NUM_PROXIES"]: with N trusted proxies in front, the
 address is the N-th entry from the right of X-Forwarded-For (the one our outermost proxy appended); anything
@@ -65,9 +67,10 @@ def _key(scope: str, ident: str, window: int) -> str:
     return f"ratelimit:{scope}:{digest}:{window}"
 
 
-def _counts(scope: str, ident: str, rate: Rate, now: float) -> tuple[str, float, int]:
+def _window(rate: Rate, now: float) -> tuple[int, float]:
+    """The current fixed window's number, and how far into it `now` is."""
     window = int(now // rate.period)
-    return _key(scope, ident, window), now - window * rate.period, cache.get(_key(scope, ident, window - 1), 0)
+    return window, now - window * rate.period
 
 
 def _wait(*, current: int, previous: int, elapsed: float, rate: Rate) -> int | None:
@@ -83,8 +86,10 @@ def _wait(*, current: int, previous: int, elapsed: float, rate: Rate) -> int | N
 
 def rate_limit_peek(*, scope: str, ident: str, rate: Rate, now: float | None = None) -> int | None:
     """Would one more attempt be over `rate`? None when not, else the seconds to wait. Counts nothing."""
-    key, elapsed, previous = _counts(scope, ident, rate, time.time() if now is None else now)
-    return _wait(current=cache.get(key, 0) + 1, previous=previous, elapsed=elapsed, rate=rate)
+    window, elapsed = _window(rate, time.time() if now is None else now)
+    key, previous_key = _key(scope, ident, window), _key(scope, ident, window - 1)
+    counts = cache.get_many([key, previous_key])
+    return _wait(current=counts.get(key, 0) + 1, previous=counts.get(previous_key, 0), elapsed=elapsed, rate=rate)
 
 
 def rate_limit_hit(*, scope: str, ident: str, rate: Rate, now: float | None = None) -> int | None:
@@ -92,12 +97,21 @@ def rate_limit_hit(*, scope: str, ident: str, rate: Rate, now: float | None = No
 
     Attempts over the limit are counted too, so a client that keeps trying stays locked out until it pauses.
     """
-    key, elapsed, previous = _counts(scope, ident, rate, time.time() if now is None else now)
+    window, elapsed = _window(rate, time.time() if now is None else now)
     # Twice the period: the next window still reads this one as its "previous".
-    cache.add(key, 0, timeout=2 * rate.period + 1)
+    current, previous = _window_hit(_key(scope, ident, window), _key(scope, ident, window - 1), 2 * rate.period + 1)
+    return _wait(current=current, previous=previous, elapsed=elapsed, rate=rate)
+
+
+def _window_hit(key: str, previous_key: str, timeout: int) -> tuple[int, int]:
+    """One hit on `key`: (its count after the hit, `previous_key`'s count)."""
+    window_hit = getattr(cache, "window_hit", None)
+    if window_hit is not None:
+        return window_hit(key, previous_key, timeout)
+    cache.add(key, 0, timeout=timeout)
     try:
         current = cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=2 * rate.period + 1)
+        cache.add(key, 1, timeout=timeout)
         current = 1
-    return _wait(current=current, previous=previous, elapsed=elapsed, rate=rate)
+    return current, cache.get(previous_key, 0)

@@ -1,4 +1,5 @@
-"""Input and output serializers of the loyalty screens. Outputs read the dataclasses of apps/loyalty/types.py."""
+"""Input and output serializers of the loyalty screens. Outputs read the dataclasses of apps/loyalty/types.py; the
+screens' own are `OutputSerializer`s (apps/api/serializers.py: fields built once per class, not per response)."""
 
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ from rest_framework import serializers
 
 from apps.api.fields import InputSerializer, QuerySerializer
 from apps.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from apps.api.serializers import OutputSerializer
 from apps.sessionm.types import TransactionLine, TransactionPayment
 
 from .promo_codes import PROMO_CODE_PATTERN
@@ -97,7 +99,7 @@ class EventInputSerializer(InputSerializer):
 # --- Outputs -----------------------------------------------------------------------------------------------
 
 
-class WalletItemSerializer(serializers.Serializer):
+class WalletItemSerializer(OutputSerializer):
     id = serializers.CharField(help_text="The user_offer_id: redeem with it.")
     offer_id = serializers.CharField(allow_null=True)
     name = serializers.CharField()
@@ -108,7 +110,7 @@ class WalletItemSerializer(serializers.Serializer):
     redeemable = serializers.BooleanField()
 
 
-class RewardItemSerializer(serializers.Serializer):
+class RewardItemSerializer(OutputSerializer):
     id = serializers.CharField(help_text="The reward_store_offer_id: purchase with it.")
     name = serializers.CharField()
     description = serializers.CharField()
@@ -118,7 +120,7 @@ class RewardItemSerializer(serializers.Serializer):
     affordable = serializers.BooleanField(help_text="Whether the customer's available points cover the price.")
 
 
-class CampaignSerializer(serializers.Serializer):
+class CampaignSerializer(OutputSerializer):
     id = serializers.CharField()
     name = serializers.CharField()
     header = serializers.CharField()
@@ -132,14 +134,14 @@ class CampaignSerializer(serializers.Serializer):
     progress_percent = serializers.IntegerField(min_value=0, max_value=100)
 
 
-class PointAccountSerializer(serializers.Serializer):
+class PointAccountSerializer(OutputSerializer):
     id = serializers.CharField(allow_null=True)
     name = serializers.CharField()
     available = serializers.IntegerField()
     lifetime = serializers.IntegerField()
 
 
-class TierSerializer(serializers.Serializer):
+class TierSerializer(OutputSerializer):
     name = serializers.CharField(allow_null=True)
     points = serializers.IntegerField(help_text="Tier points, which decide the tier.")
     next_name = serializers.CharField(allow_null=True, help_text="null at the top tier.")
@@ -147,7 +149,7 @@ class TierSerializer(serializers.Serializer):
     progress_percent = serializers.IntegerField(min_value=0, max_value=100)
 
 
-class PointsSerializer(serializers.Serializer):
+class PointsSerializer(OutputSerializer):
     available = serializers.IntegerField(help_text="Spendable now.")
     total = serializers.IntegerField(help_text="Balance of every point account.")
     lifetime = serializers.IntegerField(help_text="Ever earned.")
@@ -155,12 +157,12 @@ class PointsSerializer(serializers.Serializer):
     tier = TierSerializer(allow_null=True)
 
 
-class PointsSummarySerializer(serializers.Serializer):
+class PointsSummarySerializer(OutputSerializer):
     available = serializers.IntegerField()
     lifetime = serializers.IntegerField()
 
 
-class HomeSerializer(serializers.Serializer):
+class HomeSerializer(OutputSerializer):
     points = PointsSummarySerializer()
     wallet = serializers.ListField(
         child=WalletItemSerializer(), allow_null=True, help_text="A few ready-to-redeem offers; null if unavailable."
@@ -171,7 +173,7 @@ class HomeSerializer(serializers.Serializer):
     )
 
 
-class PointHistoryEntrySerializer(serializers.Serializer):
+class PointHistoryEntrySerializer(OutputSerializer):
     id = serializers.CharField(allow_null=True)
     occurred_at = serializers.DateTimeField(allow_null=True)
     points = serializers.IntegerField(help_text="Signed: earned > 0, spent or expired < 0.")
@@ -189,7 +191,7 @@ class PointHistoryEntrySerializer(serializers.Serializer):
     transaction_id = serializers.CharField(allow_null=True)
 
 
-class ActivityEntrySerializer(serializers.Serializer):
+class ActivityEntrySerializer(OutputSerializer):
     id = serializers.CharField(allow_null=True, help_text="SessionM's event id, when it gives one.")
     occurred_at = serializers.DateTimeField(allow_null=True)
     kind = serializers.CharField(allow_null=True, help_text="The event type's slug.")
@@ -200,7 +202,7 @@ class ActivityEntrySerializer(serializers.Serializer):
     user_offer_id = serializers.CharField(allow_null=True)
 
 
-class ActivityPageSerializer(serializers.Serializer):
+class ActivityPageSerializer(OutputSerializer):
     next_cursor = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for older events.")
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True, help_text="Always null: the log is read forward.")

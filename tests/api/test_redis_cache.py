@@ -1,7 +1,10 @@
-"""Production's cache: Redis through CACHE_URL, with Django's own RedisCache and the pinned `redis` client. A real
+"""Production's cache: Redis through CACHE_URL, as the settings configure it (apps.api.cache.RedisCache, Django's
+RedisCache with one shared client and a one-round-trip throttle hit) and the pinned `redis` client. A real
 redis-server (Debian's) on a free loopback port; skipped where it is not installed."""
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
+from unittest import mock
 
 import pytest
 from django.core.cache import caches
@@ -23,8 +26,10 @@ def redis_url(tmp_path_factory):
 def redis_cache(settings, redis_url):
     import environ
 
-    settings.CACHES = {"default": environ.Env().cache_url_config(redis_url)}
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    config = environ.Env().cache_url_config(redis_url)
+    # What loyalty_bff/settings.py does with a redis:// CACHE_URL (tests/test_settings.py checks it does).
+    assert config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    settings.CACHES = {"default": {**config, "BACKEND": "apps.api.cache.RedisCache"}}
     caches["default"].clear()
     yield caches["default"]
 
@@ -52,3 +57,41 @@ def test_login_works_and_is_throttled_with_redis(redis_cache, client):
 @pytest.mark.django_db
 def test_readyz_does_the_cache_round_trip_through_redis(redis_cache, client):
     assert client.get(reverse("readyz")).json()["checks"]["cache"] == "ok"
+
+
+def test_a_throttle_hit_is_one_round_trip_and_its_counter_always_expires(redis_cache):
+    client = redis_cache._cache.get_client(write=True)
+    assert redis_cache.window_hit("hits:2", "hits:1", 121) == (1, 0)  # loads the script into Redis
+    with mock.patch.object(type(client), "execute_command", wraps=client.execute_command) as commands:
+        assert redis_cache.window_hit("hits:2", "hits:1", 121) == (2, 0)
+    assert [call.args[0] for call in commands.call_args_list] == ["EVALSHA"]
+    assert 0 < client.ttl(redis_cache.make_and_validate_key("hits:2")) <= 121
+    assert redis_cache.get("hits:2") == 2  # the rate limit's peek reads what a hit counts
+    redis_cache.set("hits:1", 7)
+    assert redis_cache.window_hit("hits:2", "hits:1", 121) == (3, 7)
+
+
+def test_a_throttle_hit_survives_a_redis_that_forgot_its_script(redis_cache):
+    redis_cache.window_hit("hits:5", "hits:4", 121)
+    redis_cache._cache.get_client(write=True).script_flush()  # what a restarted Redis knows
+    assert redis_cache.window_hit("hits:5", "hits:4", 121) == (2, 0)
+
+
+def test_a_throttle_hit_restarts_a_counter_that_has_expired(redis_cache):
+    client = redis_cache._cache.get_client(write=True)
+    key = redis_cache.make_and_validate_key("hits:9")
+    redis_cache.window_hit("hits:9", "hits:8", 121)
+    client.delete(key)  # what expiry does
+    assert redis_cache.window_hit("hits:9", "hits:8", 121) == (1, 0)
+    assert client.ttl(key) > 0
+
+
+def test_hits_from_many_threads_are_each_counted_once(redis_cache):
+    with ThreadPoolExecutor(8) as pool:
+        counts = sorted(pool.map(lambda _: redis_cache.window_hit("busy", "idle", 121)[0], range(200)))
+    assert counts == list(range(1, 201))
+
+
+def test_one_redis_client_serves_every_operation(redis_cache):
+    # Django's own client builds a redis.Redis (and its ~170 response callbacks) for every operation.
+    assert redis_cache._cache.get_client() is redis_cache._cache.get_client(write=True)
