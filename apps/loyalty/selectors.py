@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from apps.accounts.languages import culture_for
+from apps.accounts.models import Customer
 from apps.api.pagination import UpstreamPage
 from apps.messaging.ledger import wallet_items_sync
 from apps.messaging.selectors import wallet_item_titles
@@ -22,6 +23,7 @@ from .cursors import activity_cursor, activity_since, invalid_cursor
 from .errors import sessionm_errors
 from .fanout import fan_out, outcome
 from .labels import program_name
+from .timeline import timeline_events
 from .types import (
     ActivityEntry,
     ActivityPage,
@@ -38,8 +40,6 @@ from .types import (
 
 logger = logging.getLogger(__name__)
 
-# The activity log reads at most this many events (SessionM's timeline pages hold up to 1,000).
-ACTIVITY_MAX_EVENTS = 3000
 _BEGINNING = datetime.min.replace(tzinfo=UTC)
 HOME_WALLET_ITEMS = 3
 HOME_CAMPAIGNS = 3
@@ -56,7 +56,7 @@ def home_deadline() -> float:
 
 
 @sessionm_errors()
-def home_get(*, customer) -> HomeScreen:
+def home_get(*, customer: Customer) -> HomeScreen:
     """Points (required), a few wallet items and featured campaigns (each None when SessionM fails or is
     too slow), fetched at once. Raises the points call's failure, or DeadlineExceeded."""
     client = get_sessionm_client()
@@ -243,18 +243,16 @@ def points_history_get(*, customer, page: int, page_size: int) -> UpstreamPage:
 
 
 @sessionm_errors()
-def activity_get(*, customer, page_size: int, cursor: str | None = None) -> ActivityPage:
+def activity_get(*, customer: Customer, page_size: int, cursor: str | None = None) -> ActivityPage:
     """One page of the activity log (SessionM's timeline), newest first. `cursor` is the `next_cursor` of the
     previous page; InvalidInput when it is not one we issued to this customer.
 
     SessionM's timeline pages forward in time only (`since` = a timestamp, later events) and promises no event
-    id, so the log is read whole (up to ACTIVITY_MAX_EVENTS, in pages of 1,000) and paged here. The cursor is
-    the last shown event's time and how many events of that same second were shown: events that arrive later
-    are newer and never shift an older page."""
+    id, so the log is read whole (apps/loyalty/timeline.py: up to ACTIVITY_MAX_EVENTS, in pages of 1,000, kept
+    a short while in the shared cache) and paged here. The cursor is the last shown event's time and how many
+    events of that same second were shown: events that arrive later are newer and never shift an older page."""
     before, shown_at_before = (None, 0) if cursor is None else _activity_position(customer=customer, cursor=cursor)
-    events = get_sessionm_client().get_timeline_events(
-        customer.sessionm_user_id, view=settings.SESSIONM_TIMELINE_VIEW, max_events=ACTIVITY_MAX_EVENTS
-    )
+    events = timeline_events(customer=customer)
     newest = list(reversed(events))
     start = 0
     if before is not None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.languages import culture_for
+from apps.accounts.models import Customer
 from apps.api.errors import LoyaltyUnavailable, NotFound
 from apps.messaging.ledger import OfferFacts, wallet_item_mark, wallet_item_record, wallet_items_discover_later
 from apps.messaging.models import WalletItemSource, WalletItemState
@@ -20,6 +21,7 @@ from apps.sessionm.errors import SessionMError
 from .catalogue import catalogue_offer
 from .errors import OfferNotRedeemable, PromoCodeAlreadyClaimed, PromoCodeInvalid, sessionm_errors
 from .selectors import wallet_item_get
+from .timeline import changes_timeline
 from .types import (
     EventReport,
     OptIn,
@@ -44,14 +46,16 @@ _HISTORY_LOOKUP_EVENTS = 1000
 
 
 @sessionm_errors()
-def campaign_opt_in(*, customer, campaign_id: str) -> OptIn:
+@changes_timeline
+def campaign_opt_in(*, customer: Customer, campaign_id: str) -> OptIn:
     with sessionm_errors(not_found=NotFound(_("There is no such campaign."))):
         get_sessionm_client().opt_in(customer.sessionm_user_id, campaign_id)
     return OptIn(campaign_id=campaign_id, opted_in=True)
 
 
 @sessionm_errors()
-def offer_redeem(*, customer, user_offer_id: str) -> Redemption:
+@changes_timeline
+def offer_redeem(*, customer: Customer, user_offer_id: str) -> Redemption:
     """Redeem a wallet offer. SessionM's redeem takes only the user_offer_id, so the offer is first looked up
     in this customer's wallet: another customer's offer is "not found", exactly like a missing one. One that
     has left the wallet (redeemed or expired) is told apart by the customer's own activity log."""
@@ -81,7 +85,8 @@ def _in_history(*, customer, user_offer_id: str) -> bool:
 
 
 @sessionm_errors()
-def reward_purchase(*, customer, offer_id: str) -> RewardPurchase:
+@changes_timeline
+def reward_purchase(*, customer: Customer, offer_id: str) -> RewardPurchase:
     """Buy a Rewards Store offer with points. SessionM spends the points and issues the offer in one step and
     refuses when the balance is short (InsufficientPoints, 409)."""
     culture = culture_for(customer.language)
@@ -175,9 +180,10 @@ def _bought_user_offer_id(*, customer, offer_id: str | None) -> str | None:
 
 
 @sessionm_errors()
+@changes_timeline
 def pos_transaction_send(
     *,
-    customer,
+    customer: Customer,
     store_id: str,
     lines: list[TransactionLine],
     payments: list[PosPayment],
@@ -266,7 +272,8 @@ def _money(amount: Decimal) -> str:
 
 
 @sessionm_errors()
-def promo_code_claim(*, customer, code: str) -> PromoCodeClaim:
+@changes_timeline
+def promo_code_claim(*, customer: Customer, code: str) -> PromoCodeClaim:
     """Claim a promo code: the offer it grants lands in the customer's wallet."""
     with sessionm_errors(not_found=PromoCodeInvalid()):
         claim = get_sessionm_client().claim_promo_code(customer.sessionm_user_id, code)
@@ -280,7 +287,8 @@ def promo_code_claim(*, customer, code: str) -> PromoCodeClaim:
 
 
 @sessionm_errors()
-def event_report(*, customer, event: str) -> EventReport:
+@changes_timeline
+def event_report(*, customer: Customer, event: str) -> EventReport:
     """Report a behaviour (e.g. "survey_completed") for SessionM's campaign rules; an event the program
     does not know is UnknownEvent (422)."""
     result = get_sessionm_client().trigger_event(
