@@ -2,7 +2,6 @@
 language, one page at a time; SessionM stays the system of record (nothing here is stored, except that a
 wallet read keeps the BFF's wallet ledger current: apps.messaging.ledger)."""
 
-import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -16,12 +15,11 @@ from apps.messaging.selectors import wallet_item_titles
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.types import SessionMUser
 from apps.upstream.budget import budget_remaining
-from apps.upstream.errors import UpstreamError
 
 from .catalogue import catalogue_page
 from .cursors import activity_cursor, activity_since, invalid_cursor
 from .errors import sessionm_errors
-from .fanout import fan_out, outcome
+from .fanout import gather
 from .labels import program_name
 from .timeline import timeline_events
 from .types import (
@@ -37,8 +35,6 @@ from .types import (
     TierStatus,
     WalletItem,
 )
-
-logger = logging.getLogger(__name__)
 
 _BEGINNING = datetime.min.replace(tzinfo=UTC)
 HOME_WALLET_ITEMS = 3
@@ -62,17 +58,16 @@ def home_get(*, customer: Customer) -> HomeScreen:
     client = get_sessionm_client()
     user_id = customer.sessionm_user_id
     culture = culture_for(customer.language)
-    futures = fan_out(
-        {
-            "points": lambda: client.get_point_balances(user_id),
+    sections = gather(
+        screen="home",
+        required={"points": lambda: client.get_point_balances(user_id)},
+        optional={
             "wallet": lambda: client.get_user_offers(user_id, culture=culture, skip=0, take=HOME_WALLET_ITEMS),
             "campaigns": lambda: client.get_eligible_campaigns(user_id),
         },
         deadline=home_deadline(),
     )
-    balances = outcome(futures["points"], label="sessionm point_balances_get")
-    wallet = _optional(futures["wallet"], label="sessionm user_offers_get")
-    campaigns = _optional(futures["campaigns"], label="sessionm campaigns_eligible")
+    balances, wallet, campaigns = sections["points"], sections["wallet"], sections["campaigns"]
     return HomeScreen(
         points=PointsSummary(available=balances.total_points, lifetime=balances.life_time_points),
         wallet=None if wallet is None else tuple(WalletItem.from_user_offer(offer) for offer in wallet.offers),
@@ -81,14 +76,6 @@ def home_get(*, customer: Customer) -> HomeScreen:
         if campaigns is None
         else tuple(CampaignItem.from_campaign(campaign) for campaign in campaigns[:HOME_CAMPAIGNS]),
     )
-
-
-def _optional(future, *, label: str):
-    try:
-        return outcome(future, label=label)
-    except UpstreamError as exc:
-        logger.warning("home: %s left out (%s)", label, exc.__class__.__name__)
-        return None
 
 
 @sessionm_errors()
