@@ -381,6 +381,10 @@ SESSIONM_POS_STORE_ID = _upstream("SESSIONM_POS_STORE_ID", "FF-ONLINE")
 SESSIONM_POS_CLIENT_ID = _upstream("SESSIONM_POS_CLIENT_ID", "loyalty-bff")
 # Tenant configuration: the timeline view that serves the activity log, and the external id type.
 SESSIONM_TIMELINE_VIEW = env.str("SESSIONM_TIMELINE_VIEW", default="END_USER_MEMBER_STATEMENT")
+# How long a customer's parsed timeline (the activity log) is reused from the shared cache (apps/loyalty/
+# timeline.py). The customer's own actions through the BFF show at once; what SessionM does on its own
+# (expiries, awards) within this many seconds. 0: read SessionM on every view.
+ACTIVITY_CACHE_SECONDS = env.int("ACTIVITY_CACHE_SECONDS", default=30)
 SESSIONM_EXTERNAL_ID_TYPE = env.str("SESSIONM_EXTERNAL_ID_TYPE", default="fancyfries")
 # (connect, read) seconds. Reads are short so a slow SessionM never pins a request thread for long.
 SESSIONM_TIMEOUT = (env.float("SESSIONM_CONNECT_TIMEOUT", default=2.0), env.float("SESSIONM_READ_TIMEOUT", default=5.0))

@@ -186,8 +186,6 @@ class BrazeClient:
                 sleep=self._sleep,
                 data=payload.encode("utf-8"),
                 headers=self._headers,
-                # Braze does not redirect API calls; following one would turn the POST into a GET.
-                allow_redirects=False,
             )
         except BrazeError as exc:
             logger.warning("%s failed: %s after %d ms", label, exc.__class__.__name__, _elapsed_ms(started))

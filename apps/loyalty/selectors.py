@@ -2,7 +2,6 @@
 language, one page at a time; SessionM stays the system of record. Reads only: nothing here writes or queues
 anything (a wallet read hands what it saw to services.wallet_read_record, which the views call)."""
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,13 +16,13 @@ from apps.sessionm import get_sessionm_client
 from apps.sessionm.types import SessionMUser, UserOffer
 from apps.sessionm.wallet import user_offers_walk
 from apps.upstream.budget import budget_remaining
-from apps.upstream.errors import UpstreamError
 
 from .catalogue import catalogue_page
 from .cursors import activity_cursor, activity_since, invalid_cursor
 from .errors import sessionm_errors
-from .fanout import fan_out, outcome
+from .fanout import gather
 from .labels import program_name
+from .timeline import timeline_events
 from .types import (
     ActivityEntry,
     ActivityPage,
@@ -38,10 +37,6 @@ from .types import (
     WalletItem,
 )
 
-logger = logging.getLogger(__name__)
-
-# The activity log reads at most this many events (SessionM's timeline pages hold up to 1,000).
-ACTIVITY_MAX_EVENTS = 3000
 _BEGINNING = datetime.min.replace(tzinfo=UTC)
 HOME_WALLET_ITEMS = 3
 HOME_CAMPAIGNS = 3
@@ -64,17 +59,16 @@ def home_get(*, customer: Customer) -> HomeScreen:
     client = get_sessionm_client()
     user_id = customer.sessionm_id
     culture = culture_for(customer.language)
-    futures = fan_out(
-        {
-            "points": lambda: client.get_point_balances(user_id),
+    sections = gather(
+        screen="home",
+        required={"points": lambda: client.get_point_balances(user_id)},
+        optional={
             "wallet": lambda: client.get_user_offers(user_id, culture=culture, skip=0, take=HOME_WALLET_ITEMS),
             "campaigns": lambda: client.get_eligible_campaigns(user_id),
         },
         deadline=home_deadline(),
     )
-    balances = outcome(futures["points"], label="sessionm point_balances_get")
-    wallet = _optional(futures["wallet"], label="sessionm user_offers_get")
-    campaigns = _optional(futures["campaigns"], label="sessionm campaigns_eligible")
+    balances, wallet, campaigns = sections["points"], sections["wallet"], sections["campaigns"]
     return HomeScreen(
         points=PointsSummary(available=balances.total_points, lifetime=balances.life_time_points),
         wallet=None if wallet is None else tuple(WalletItem.from_user_offer(offer) for offer in wallet.offers),
@@ -83,14 +77,6 @@ def home_get(*, customer: Customer) -> HomeScreen:
         if campaigns is None
         else tuple(CampaignItem.from_campaign(campaign) for campaign in campaigns[:HOME_CAMPAIGNS]),
     )
-
-
-def _optional(future, *, label: str):
-    try:
-        return outcome(future, label=label)
-    except UpstreamError as exc:
-        logger.warning("home: %s left out (%s)", label, exc.__class__.__name__)
-        return None
 
 
 @sessionm_errors()
@@ -257,13 +243,11 @@ def activity_get(*, customer: Customer, page_size: int, cursor: str | None = Non
     previous page; InvalidInput when it is not one we issued to this customer.
 
     SessionM's timeline pages forward in time only (`since` = a timestamp, later events) and promises no event
-    id, so the log is read whole (up to ACTIVITY_MAX_EVENTS, in pages of 1,000) and paged here. The cursor is
-    the last shown event's time and how many events of that same second were shown: events that arrive later
-    are newer and never shift an older page."""
+    id, so the log is read whole (apps/loyalty/timeline.py: up to ACTIVITY_MAX_EVENTS, in pages of 1,000, kept
+    a short while in the shared cache) and paged here. The cursor is the last shown event's time and how many
+    events of that same second were shown: events that arrive later are newer and never shift an older page."""
     before, shown_at_before = (None, 0) if cursor is None else _activity_position(customer=customer, cursor=cursor)
-    events = get_sessionm_client().get_timeline_events(
-        customer.sessionm_id, view=settings.SESSIONM_TIMELINE_VIEW, max_events=ACTIVITY_MAX_EVENTS
-    )
+    events = timeline_events(customer=customer)
     newest = list(reversed(events))
     start = 0
     if before is not None:

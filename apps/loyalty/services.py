@@ -30,6 +30,7 @@ from .catalogue import catalogue_offer
 from .errors import sessionm_errors
 from .promo_codes import promo_code_normalize
 from .selectors import WalletRead, wallet_item_get
+from .timeline import changes_timeline
 from .types import (
     EventReport,
     OptIn,
@@ -52,6 +53,7 @@ _HISTORY_LOOKUP_EVENTS = 1000
 
 
 @sessionm_errors()
+@changes_timeline
 def campaign_opt_in(*, customer: Customer, campaign_id: str) -> OptIn:
     with sessionm_errors(not_found=NoSuchCampaign()):
         get_sessionm_client().opt_in(customer.sessionm_id, campaign_id)
@@ -59,6 +61,7 @@ def campaign_opt_in(*, customer: Customer, campaign_id: str) -> OptIn:
 
 
 @sessionm_errors()
+@changes_timeline
 def offer_redeem(*, customer: Customer, user_offer_id: str) -> Redemption:
     """Redeem a wallet offer. SessionM's redeem takes only the user_offer_id, so the offer is first looked up
     in this customer's wallet: another customer's offer is "not found", exactly like a missing one. One that
@@ -89,6 +92,7 @@ def _in_history(*, customer: Customer, user_offer_id: str) -> bool:
 
 
 @sessionm_errors()
+@changes_timeline
 def reward_purchase(*, customer: Customer, offer_id: str) -> RewardPurchase:
     """Buy a Rewards Store offer with points. SessionM spends the points and issues the offer in one step and
     refuses when the balance is short (InsufficientPoints, 409)."""
@@ -183,6 +187,7 @@ def _bought_user_offer_id(*, customer: Customer, offer_id: str | None) -> str | 
 
 
 @sessionm_errors()
+@changes_timeline
 def pos_transaction_send(
     *,
     customer: Customer,
@@ -241,6 +246,7 @@ def pos_transaction_send(
 
 
 @sessionm_errors()
+@changes_timeline
 def promo_code_claim(*, customer: Customer, code: str) -> PromoCodeClaim:
     """Claim a promo code, in any case (apps/loyalty/promo_codes.py): the offer it grants lands in the
     customer's wallet."""
@@ -264,6 +270,7 @@ def _promo_code(code: str) -> str:
 
 
 @sessionm_errors()
+@changes_timeline
 def event_report(*, customer: Customer, event: str) -> EventReport:
     """Report a behaviour (e.g. "survey_completed") for SessionM's campaign rules; an event the program
     does not know is UnknownEvent (422)."""

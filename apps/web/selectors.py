@@ -6,15 +6,11 @@ SessionM reads run at once under one deadline (as the app's home screen does), s
 its slowest read, not their sum.
 """
 
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from apps.accounts.models import Customer
 from apps.api.pagination import UpstreamPage
-from apps.core.errors import DomainError
-from apps.loyalty.fanout import fan_out, outcome
+from apps.loyalty.fanout import gather
 from apps.loyalty.selectors import (
     WalletPage as OffersPage,
 )
@@ -27,26 +23,9 @@ from apps.loyalty.selectors import (
 )
 from apps.loyalty.types import PointsStatus
 from apps.messaging.models import WalletItem as LedgerItem
-from apps.upstream.errors import UpstreamError
-
-logger = logging.getLogger(__name__)
 
 WALLET_PAGE_SIZE = 12
 HISTORY_PAGE_SIZE = 20
-
-
-def _gather(required: dict[str, Callable[[], Any]], optional: dict[str, Callable[[], Any]]) -> dict[str, Any]:
-    """Run every read at once. A failed required read raises its error (a domain error, or DeadlineExceeded);
-    a failed optional one is None, so its section can say so while the rest of the page shows."""
-    futures = fan_out({**required, **optional}, deadline=home_deadline())
-    results = {name: outcome(futures[name], label=f"web {name}") for name in required}
-    for name in optional:
-        try:
-            results[name] = outcome(futures[name], label=f"web {name}")
-        except (DomainError, UpstreamError) as exc:
-            logger.warning("web page: %s left out (%s)", name, exc.__class__.__name__)
-            results[name] = None
-    return results
 
 
 @dataclass(frozen=True)
@@ -70,12 +49,14 @@ def wallet_item_origins(*, customer: Customer, user_offer_ids: list[str]) -> dic
 
 
 def wallet_page_get(*, customer: Customer, offers_page: int = 1, rewards_page: int = 1) -> WalletPage:
-    results = _gather(
+    results = gather(
+        screen="web wallet",
         required={"points": lambda: points_get(customer=customer)},
         optional={
             "offers": lambda: wallet_get(customer=customer, page=offers_page, page_size=WALLET_PAGE_SIZE),
             "rewards": lambda: rewards_store_get(customer=customer, page=rewards_page, page_size=WALLET_PAGE_SIZE),
         },
+        deadline=home_deadline(),
     )
     offers = results["offers"]
     origins = (
@@ -92,13 +73,14 @@ class PointsPage:
 
 def points_page_get(*, customer: Customer, history_page: int = 1) -> PointsPage:
     return PointsPage(
-        **_gather(
+        **gather(
+            screen="web points",
             required={
                 "status": lambda: points_get(customer=customer),
                 "history": lambda: points_history_get(
                     customer=customer, page=history_page, page_size=HISTORY_PAGE_SIZE
                 ),
             },
-            optional={},
+            deadline=home_deadline(),
         )
     )

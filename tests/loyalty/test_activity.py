@@ -1,8 +1,14 @@
 """GET activity: the activity log (SessionM's timeline), newest first, with an opaque cursor."""
 
+import json
+
 import pytest
 from django.core import signing
+from django.core.cache import cache
 
+from apps.loyalty import services as loyalty_services
+from apps.loyalty.timeline import changes_timeline, timeline_changed, timeline_events
+from apps.upstream.errors import UpstreamTimeout
 from tests.customers import signup
 
 from .conftest import FAKE_USER_ID, bearer_client, record_transaction, url
@@ -78,6 +84,7 @@ def _events(*stamps_and_kinds):
 
 
 def test_the_log_is_read_forward_by_timestamp_and_paged_newest_first(sessionm, offline_api, settings):
+    settings.ACTIVITY_CACHE_SECONDS = 0  # each view reads SessionM (the cache: tests below)
     sessionm.add(
         "timeline_get",
         user_id=FAKE_USER_ID,
@@ -99,6 +106,7 @@ def test_the_log_is_read_forward_by_timestamp_and_paged_newest_first(sessionm, o
 
 
 def test_events_newer_than_a_page_do_not_shift_the_next_one(sessionm, offline_api, settings, offline_customer):
+    settings.ACTIVITY_CACHE_SECONDS = 0  # each view reads SessionM, so the second one sees the newer event
     older = [("2025-06-01 10:00:00", 2), ("2025-06-02 10:00:00", 2), ("2025-06-03 10:00:00", 2)]
     params = {"user_id": FAKE_USER_ID, "view": settings.SESSIONM_TIMELINE_VIEW}
     sessionm.add("timeline_get", json=_events(*older), **params)
@@ -110,6 +118,125 @@ def test_events_newer_than_a_page_do_not_shift_the_next_one(sessionm, offline_ap
     second = offline_api.get(url("activity"), {"page_size": 1, "cursor": first["next_cursor"]}).json()
 
     assert [entry["occurred_at"][:10] for entry in second["results"]] == ["2025-06-02"]
+
+
+def test_paging_reads_the_timeline_once_while_it_is_cached(sessionm, offline_api, settings):
+    settings.ACTIVITY_CACHE_SECONDS = 30
+    params = {"user_id": FAKE_USER_ID, "view": settings.SESSIONM_TIMELINE_VIEW}
+    sessionm.add("timeline_get", json=_events(("2025-06-01 10:00:00", 2), ("2025-06-02 10:00:00", 2)), **params)
+
+    first = offline_api.get(url("activity"), {"page_size": 1}).json()
+    second = offline_api.get(url("activity"), {"page_size": 1, "cursor": first["next_cursor"]}).json()
+    again = offline_api.get(url("activity"), {"page_size": 1}).json()
+
+    assert len(sessionm.calls_to("timeline_get", **params)) == 1
+    assert [entry["occurred_at"][:10] for entry in first["results"] + second["results"]] == ["2025-06-02", "2025-06-01"]
+    assert again["results"] == first["results"]
+
+
+def test_a_cached_timeline_is_read_again_once_it_expires(sessionm, offline_api, settings):
+    settings.ACTIVITY_CACHE_SECONDS = 30
+    params = {"user_id": FAKE_USER_ID, "view": settings.SESSIONM_TIMELINE_VIEW}
+    sessionm.add("timeline_get", json=_events(("2025-06-01 10:00:00", 2)), **params)
+    sessionm.add("timeline_get", json=_events(("2025-06-01 10:00:00", 2), ("2025-06-02 10:00:00", 2)), **params)
+    assert len(offline_api.get(url("activity")).json()["results"]) == 1
+
+    cache.clear()  # what the cache does after ACTIVITY_CACHE_SECONDS
+
+    assert len(offline_api.get(url("activity")).json()["results"]) == 2
+    assert len(sessionm.calls_to("timeline_get", **params)) == 2
+
+
+def test_the_customers_own_purchase_shows_at_once(api, customer, settings):
+    settings.ACTIVITY_CACHE_SECONDS = 300
+    assert [entry["kind"] for entry in api.get(url("activity")).json()["results"]] == ["welcome_bonus"]
+
+    record_transaction(customer, [("FF-CURLY", 1, "8.00")])  # the till's intake: loyalty.services
+
+    assert [entry["kind"] for entry in api.get(url("activity")).json()["results"]] == ["purchase", "welcome_bonus"]
+
+
+def test_every_service_that_writes_to_sessionm_forgets_the_timeline():
+    # Any of these can add events to the customer's timeline (points, offers, redemptions).
+    for name in (
+        "campaign_opt_in",
+        "offer_redeem",
+        "reward_purchase",
+        "pos_transaction_send",
+        "promo_code_claim",
+        "event_report",
+    ):
+        assert getattr(getattr(loyalty_services, name), "changes_timeline", False), name
+
+
+def test_opting_in_forgets_the_timeline(sessionm, offline_api, settings):
+    settings.ACTIVITY_CACHE_SECONDS = 30
+    params = {"user_id": FAKE_USER_ID, "view": settings.SESSIONM_TIMELINE_VIEW}
+    sessionm.add("timeline_get", json=_events(("2025-06-01 10:00:00", 2)), **params)
+    sessionm.add(
+        "campaign_opt_in",
+        user_id=FAKE_USER_ID,
+        campaign_id="5f0c1c7e-6a1d-4a55-9d0e-fa1c0ffee0c1",
+        json={"status": "ok"},
+    )
+    offline_api.get(url("activity"))
+
+    assert (
+        offline_api.post(url("campaign-opt-in", campaign_id="5f0c1c7e-6a1d-4a55-9d0e-fa1c0ffee0c1")).status_code == 200
+    )
+    offline_api.get(url("activity"))
+
+    assert len(sessionm.calls_to("timeline_get", **params)) == 2
+
+
+def test_a_failed_write_still_forgets_the_timeline(sessionm, offline_customer, settings):
+    settings.ACTIVITY_CACHE_SECONDS = 30
+    params = {"user_id": FAKE_USER_ID, "view": settings.SESSIONM_TIMELINE_VIEW}
+    sessionm.add("timeline_get", json=_events(("2025-06-01 10:00:00", 2)), **params)
+    timeline_events(customer=offline_customer)
+
+    @changes_timeline
+    def times_out(*, customer):
+        raise UpstreamTimeout("the write may still have been done")
+
+    with pytest.raises(UpstreamTimeout):
+        times_out(customer=offline_customer)
+    timeline_events(customer=offline_customer)
+
+    assert len(sessionm.calls_to("timeline_get", **params)) == 2
+
+
+def test_a_timeline_read_while_it_changed_is_not_reused(sessionm, offline_customer, settings):
+    settings.ACTIVITY_CACHE_SECONDS = 30
+    params = {"user_id": FAKE_USER_ID, "view": settings.SESSIONM_TIMELINE_VIEW}
+    answers = iter(
+        [_events(("2025-06-01 10:00:00", 2)), _events(("2025-06-01 10:00:00", 2), ("2025-06-02 10:00:00", 2))]
+    )
+
+    def read_during_a_purchase(request):
+        body = next(answers)
+        if len(body["result"]) == 1:
+            # The customer's purchase is recorded while this (now outdated) answer is on its way.
+            timeline_changed(customer=offline_customer)
+        return 200, {}, json.dumps(body)
+
+    sessionm.add_callback("timeline_get", read_during_a_purchase, **params)
+
+    assert len(timeline_events(customer=offline_customer)) == 1
+    assert len(timeline_events(customer=offline_customer)) == 2
+    assert len(timeline_events(customer=offline_customer)) == 2
+    assert len(sessionm.calls_to("timeline_get", **params)) == 2
+
+
+def test_each_customer_has_their_own_cached_timeline(db, settings):
+    settings.ACTIVITY_CACHE_SECONDS = 30
+    amanda, bruno = signup(first_name="Amanda"), signup(first_name="Bruno")
+    record_transaction(bruno, [("FF-LARGE", 1, "4.50")])
+
+    assert [entry["kind"] for entry in bearer_client(amanda).get(url("activity")).json()["results"]] == [
+        "welcome_bonus"
+    ]
+    assert len(bearer_client(bruno).get(url("activity")).json()["results"]) == 2
 
 
 @pytest.mark.parametrize("cursor", ["nonsense", "a:b:c", signing.dumps("evt-1")])

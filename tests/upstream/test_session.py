@@ -122,3 +122,76 @@ def test_the_environment_is_read_per_call_only_when_it_configures_requests(monke
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     assert build_session().trust_env is True
+
+
+def _send(session, method="GET", **kwargs):
+    return send(
+        session,
+        method,
+        URL,
+        label="sessionm user_get",
+        unavailable=Unavailable,
+        timed_out=TimedOut,
+        timeout=(1.0, 2.0),
+        retries=0,
+        safe_to_retry=True,
+        **kwargs,
+    )
+
+
+@responses.activate
+def test_a_call_carries_the_sessions_headers_its_own_params_and_body():
+    responses.post(URL, json={"status": "ok"})
+
+    _send(build_session(), "POST", params={"expand": "true", "skip": None}, json={"a": 1}, headers={"X-Test": "1"})
+
+    sent = responses.calls[0].request
+    assert sent.url == URL + "?expand=true"  # a None param is left out, as requests does
+    assert sent.body == b'{"a": 1}' and sent.headers["Content-Type"] == "application/json"
+    assert sent.headers["X-Test"] == "1"
+    assert sent.headers["Accept"] == "application/json"
+    assert sent.headers["User-Agent"].startswith("fancy-fries-loyalty-bff/")
+
+
+@responses.activate
+def test_no_cookie_is_kept_from_one_call_to_the_next():
+    # The session is shared by every customer's requests: nothing one answer sets may travel with another call.
+    responses.get(URL, json={}, headers={"Set-Cookie": "session=customer-a; Path=/"})
+    session = build_session()
+
+    _send(session)
+    _send(session)
+
+    assert "Cookie" not in responses.calls[1].request.headers
+    assert not session.cookies
+
+
+@responses.activate
+def test_a_redirect_is_returned_not_followed():
+    responses.post(URL, status=302, headers={"Location": "https://elsewhere.example/steal"})
+    responses.get("https://elsewhere.example/steal", json={})
+
+    response = _send(build_session(), "POST", json={})
+
+    assert response.status_code == 302
+    assert len(responses.calls) == 1
+
+
+def test_a_proxy_from_the_environment_is_used(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    seen = {}
+
+    class Recording(requests.adapters.HTTPAdapter):
+        def send(self, request, **kwargs):
+            seen.update(kwargs["proxies"])
+            raise requests.ConnectionError("no network in tests")
+
+    session = build_session()
+    session.mount("https://", Recording())
+
+    with pytest.raises(Unavailable):
+        _send(session)
+
+    assert seen["https"] == "http://proxy.internal:3128"
