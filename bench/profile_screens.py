@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.screens import CULTURE, Servers, pos_transaction, sessionm_client  # noqa: E402
+from bench.screens import CULTURE, Servers, pos_sale, sessionm_client  # noqa: E402
 
 SCREENS = ("points", "wallet", "rewards-store", "campaigns", "activity", "home", "healthz")
 
@@ -134,7 +134,7 @@ def main() -> None:
 
         user_id = Customer.objects.get(user__username=email).sessionm_user_id
         sessionm_client(servers.sandbox_url).send_transaction(
-            request_id=str(uuid.uuid4()), transaction=pos_transaction(user_id), culture=CULTURE
+            request_id=str(uuid.uuid4()), **pos_sale(user_id), culture=CULTURE
         )
 
         print(f"in-process BFF (DJANGO_DEBUG=false, Redis cache, SQLite), sandbox over HTTP at 0 ms; {args.iterations}")

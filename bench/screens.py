@@ -37,6 +37,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import requests
@@ -45,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from apps.sessionm.client import SessionMClient  # noqa: E402 - plain Python: needs no Django settings
+from apps.sessionm.types import TransactionLine, TransactionPayment, lines_subtotal  # noqa: E402
 from apps.upstream.session import build_session  # noqa: E402
 from bench.loadgen import load  # noqa: E402
 from bench.processes import Proc, answers, clean_env, free_port, spawn, wait_for  # noqa: E402
@@ -298,40 +300,16 @@ def sessionm_client(sandbox_url: str) -> SessionMClient:
 FIRST_SALE = (("FF-PULLED-PORK", "10.00"), ("FF-CURLY", "8.00"))
 
 
-def pos_transaction(user_id: str, lines=FIRST_SALE) -> dict:
-    now = datetime.now(UTC).isoformat()
-    total = f"{sum(float(price) for _sku, price in lines):.2f}"
+def pos_sale(user_id: str, lines=FIRST_SALE) -> dict:
+    """send_transaction's arguments for one of each (SKU, price), paid in full in the app."""
+    items = [TransactionLine(sku, 1, Decimal(price)) for sku, price in lines]
     return {
         "transaction_id": str(uuid.uuid4()),
-        "is_closed": True,
-        "is_voided": False,
+        "user_id": user_id,
+        "opened_at": datetime.now(UTC),
         "channel": "MOBILE",
-        "open_time": now,
-        "modified_time": now,
-        "subtotal": total,
-        "tax_total": "0.00",
-        "items": [
-            {
-                "line_id": str(number),
-                "item_id": sku,
-                "quantity": 1,
-                "unit_price": price,
-                "subtotal": price,
-                "tax_included": True,
-            }
-            for number, (sku, price) in enumerate(lines, start=1)
-        ],
-        "payments": [
-            {
-                "payment_id": "1",
-                "type": "MOBILE",
-                "amount": total,
-                "payment_time": now,
-                "user_id": user_id,
-                "user_id_type": "SessionM_ID",
-            }
-        ],
-        "discounts": [],
+        "lines": items,
+        "payments": [TransactionPayment("MOBILE", lines_subtotal(items))],
     }
 
 
@@ -667,7 +645,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
         app.post(f"{servers.bff_url}/api/v1/campaigns/{large_fries['id']}/opt-in", timeout=30).raise_for_status()
         client = sessionm_client(servers.sandbox_url)
         user_id = servers.sessionm_user_id(email)
-        client.send_transaction(request_id=str(uuid.uuid4()), transaction=pos_transaction(user_id), culture=CULTURE)
+        client.send_transaction(request_id=str(uuid.uuid4()), **pos_sale(user_id), culture=CULTURE)
 
         bench = Bench(servers, app)
         all_screens = screens(client, user_id)

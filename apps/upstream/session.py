@@ -10,7 +10,6 @@ process CPU time, calls to the sandbox as its own server). What is left is reque
 
 import logging
 import os
-import random
 import time
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -19,6 +18,9 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies
+
+from apps.core.backoff import FULL_JITTER
+from apps.core.backoff import backoff_delay as core_backoff_delay
 
 from .budget import budget_remaining
 from .errors import UpstreamTimeout, UpstreamUnavailable
@@ -58,8 +60,9 @@ def build_session(
 
 
 def backoff_delay(attempt: int, *, base: float = 0.2, cap: float = 2.0) -> float:
-    """Full-jitter exponential backoff: attempt 1 waits up to `base`, doubling, never more than `cap`."""
-    return random.uniform(0, min(cap, base * (2 ** (attempt - 1))))
+    """The wait before retry `attempt` of an upstream call: full jitter (apps/core/backoff.py), because many
+    requests retrying one shared vendor together must not all come back at once. Up to 0.2 s, doubling, 2 s at most."""
+    return core_backoff_delay(attempt, base=base, cap=cap, jitter=FULL_JITTER)
 
 
 def send(
