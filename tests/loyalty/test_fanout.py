@@ -3,8 +3,8 @@
 import threading
 
 import pytest
-from apps.api.errors import NotFound
 
+from apps.core.errors import NotFound
 from apps.loyalty.fanout import DeadlineExceeded, gather
 from apps.upstream.errors import UpstreamUnavailable
 
