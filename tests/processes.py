@@ -67,6 +67,31 @@ def manage(env: dict, *args: str) -> str:
     ).stdout
 
 
+def cache_hits_from_processes(env: dict, *, hit: str, setup: str = "", processes: int = 2, hits: int = 50) -> str:
+    """Run `hit` (a Python statement on `cache`, the default cache) `hits` times on 4 threads in each of
+    `processes` processes at once, after `setup` in each; the cache's value of "hits" afterwards, as printed."""
+    script = (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from django.core.cache import cache\n"
+        "from django.db import connections\n"
+        f"{setup}\n"
+        "def hit(_):\n"
+        "    try:\n"
+        f"        {hit}\n"
+        "    finally:\n"
+        "        connections.close_all()\n"
+        "with ThreadPoolExecutor(4) as pool:\n"
+        f"    list(pool.map(hit, range({hits})))\n"
+    )
+    running = [
+        subprocess.Popen([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env)
+        for _ in range(processes)
+    ]
+    assert [process.wait(timeout=120) for process in running] == [0] * processes
+    printed = manage(env, "shell", "-c", "from django.core.cache import cache; print(cache.get('hits'))")
+    return printed.strip().splitlines()[-1]
+
+
 def _output(process: subprocess.Popen) -> str:
     stream = process.stdout or process.stderr
     if stream is None:

@@ -2,8 +2,6 @@
 add + incr + get in two statements, restarts expired counters, keeps the table within MAX_ENTRIES, and loses no
 hit when several processes (SQLite) or threads (PostgreSQL, in CI) count at once."""
 
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -15,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.api.cache import DatabaseCache
-from tests.processes import ROOT, migrated_env
+from tests.processes import cache_hits_from_processes, migrated_env
 
 pytestmark = pytest.mark.django_db
 
@@ -87,29 +85,4 @@ def test_threads_lose_no_hit(db_cache):
 def test_processes_lose_no_hit(tmp_path):
     """Many threads of two processes hitting one counter in the shared SQLite cache table."""
     env = migrated_env(tmp_path)
-    script = (
-        "from concurrent.futures import ThreadPoolExecutor\n"
-        "from django.core.cache import cache\n"
-        "from django.db import connections\n"
-        "def hit(_):\n"
-        "    try:\n"
-        "        cache.window_hit('hits', 'before', 600)\n"
-        "    finally:\n"
-        "        connections.close_all()\n"
-        "with ThreadPoolExecutor(4) as pool:\n"
-        "    list(pool.map(hit, range(50)))\n"
-    )
-    processes = [
-        subprocess.Popen([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env)  # noqa: S603
-        for _ in range(2)
-    ]
-    assert [p.wait(timeout=120) for p in processes] == [0, 0]
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", "from django.core.cache import cache; print(cache.get('hits'))"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    assert result.stdout.strip().splitlines()[-1] == "100"
+    assert cache_hits_from_processes(env, hit="cache.window_hit('hits', 'before', 600)") == "100"

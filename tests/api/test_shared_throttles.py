@@ -1,8 +1,6 @@
 """One throttle for the whole deployment: two real server processes on the `make run` defaults (SQLite and the
 database cache, no extra service) count the same login attempts; the admin's login is throttled too."""
 
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
@@ -10,7 +8,7 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 
-from tests.processes import ROOT, free_port, gunicorn, migrated_env, serving
+from tests.processes import cache_hits_from_processes, free_port, gunicorn, migrated_env, serving
 
 
 @pytest.fixture(scope="module")
@@ -104,30 +102,4 @@ def test_the_admin_login_still_logs_staff_in(client):
 def test_the_database_cache_counts_atomically(tmp_path):
     """Many threads of two processes incrementing one key lose no hit (the `make run` default cache)."""
     env = migrated_env(tmp_path)
-    script = (
-        "from concurrent.futures import ThreadPoolExecutor\n"
-        "from django.core.cache import cache\n"
-        "from django.db import connections\n"
-        "cache.add('hits', 0, 600)\n"
-        "def hit(_):\n"
-        "    try:\n"
-        "        cache.incr('hits')\n"
-        "    finally:\n"
-        "        connections.close_all()\n"
-        "with ThreadPoolExecutor(4) as pool:\n"
-        "    list(pool.map(hit, range(50)))\n"
-    )
-    processes = [
-        subprocess.Popen([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env)  # noqa: S603
-        for _ in range(2)
-    ]
-    assert [p.wait(timeout=120) for p in processes] == [0, 0]
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", "from django.core.cache import cache; print(cache.get('hits'))"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    assert result.stdout.strip().splitlines()[-1] == "100"
+    assert cache_hits_from_processes(env, setup="cache.add('hits', 0, 600)", hit="cache.incr('hits')") == "100"
