@@ -100,13 +100,20 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--profile", choices=("pyinstrument", "cprofile", "none"), default="pyinstrument")
     parser.add_argument("--screens", default=",".join(SCREENS))
+    parser.add_argument(
+        "--sandbox-http10",
+        action="store_true",
+        help="serve the sandbox as run_sandbox does, a new connection per call (default: kept alive, as SessionM)",
+    )
     parser.add_argument("--out", help="where the profiles go (default: a new temporary directory)")
     args = parser.parse_args()
     out = Path(args.out or tempfile.mkdtemp(prefix="bench-profile-"))
     out.mkdir(parents=True, exist_ok=True)
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-profile-run-"))
-    servers = Servers(workdir=workdir, database_url=None, worker_class="gthread")
+    servers = Servers(
+        workdir=workdir, database_url=None, worker_class="gthread", sandbox_keepalive=not args.sandbox_http10
+    )
     try:
         servers.start_upstreams()
         os.environ.clear()

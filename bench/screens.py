@@ -134,8 +134,11 @@ def tree_cpu_seconds(pid: int) -> float:
 class Servers:
     """The sandbox, the BFF and the bare-Django baseline as child processes, each in its own process group."""
 
-    def __init__(self, *, workdir: Path, database_url: str | None, worker_class: str):
+    def __init__(self, *, workdir: Path, database_url: str | None, worker_class: str, sandbox_keepalive: bool = True):
         self.workdir = workdir
+        # The sandbox keeps connections alive as SessionM does (bench/keepalive_sandbox.py says why); False serves
+        # it exactly as `manage.py run_sandbox` does (a new connection per call).
+        self.sandbox_keepalive = sandbox_keepalive
         self.worker_class = worker_class
         self.sandbox_url = f"http://127.0.0.1:{free_port()}"
         self.bff_url = f"http://127.0.0.1:{free_port()}"
@@ -218,7 +221,8 @@ class Servers:
         self._spawn("redis", [*redis, "--dir", str(self.workdir)], dict(os.environ))
         self._wait_until_listening("redis", self.redis_port)
         port = self.sandbox_url.rsplit(":", 1)[1]
-        self._spawn("sandbox", [python, "manage.py", "run_sandbox", "--port", port], self.sandbox_env)
+        sandbox = ["bench/keepalive_sandbox.py"] if self.sandbox_keepalive else ["manage.py", "run_sandbox"]
+        self._spawn("sandbox", [python, *sandbox, "--port", port], self.sandbox_env)
         self._wait_until_up("sandbox", f"{self.sandbox_url}/_sandbox/stats")
 
     def start_serve(self, worker_class: str | None) -> str:
