@@ -3,7 +3,8 @@
     .venv/bin/python bench/profile_screens.py [--iterations 300] [--profile pyinstrument|cprofile|none]
                                               [--screens points,wallet] [--out DIR]
 
-Starts a loopback Redis and the sandbox as its own server (`manage.py run_sandbox`, SessionM at 0 ms), exactly
+Starts a loopback Redis and the sandbox as its own server (`manage.py run_sandbox` with kept-alive connections,
+bench/keepalive_sandbox.py; --sandbox-http10 for a new connection per call; SessionM at 0 ms), exactly
 as bench/screens.py does, then runs the BFF *in this process* with the same production environment
 (DJANGO_DEBUG=false, Redis cache, a temporary SQLite database) and calls its WSGI application directly: no
 HTTP server, so what is measured is the BFF's request path (middleware, authentication, throttle, DRF, the

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/screens.py [--quick] [--repeats 3] [--worker-class gevent|gthread] [--database-url URL]
 
-Starts, on free loopback ports: the sandbox as its own server (`manage.py run_sandbox`), the BFF under
+Starts, on free loopback ports: the sandbox as its own server (`manage.py run_sandbox` keeping HTTP/1.1
+connections alive as SessionM does, bench/keepalive_sandbox.py; the BFF and the direct calls alike), the BFF under
 gunicorn in production mode (DJANGO_DEBUG=false, every SESSIONM_*/BRAZE_* variable pointing at the sandbox,
 a temporary SQLite database or --database-url; 1 worker of the class `manage.py serve` uses), and the
 bare-Django baseline (bench/bare_django.py: one JSON view under the same gunicorn). Then, repeated
@@ -629,7 +630,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
         engine = servers.bff_env["DATABASE_URL"].split(":", 1)[0]
         print(
             f"BFF and bare Django: gunicorn, 1 {args.worker_class} worker, DJANGO_DEBUG=false, {engine} database; "
-            f"sandbox: run_sandbox. {repeats} repeat(s), {iterations} views per screen."
+            f"sandbox: run_sandbox, kept alive. {repeats} repeat(s), {iterations} views per screen."
         )
         # The "phone" calling the BFF uses the same client as the direct calls, so the two columns differ only
         # by what the BFF adds.
