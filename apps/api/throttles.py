@@ -84,8 +84,16 @@ def customer_hit_prefetch(request, *, user_id, get_key: str) -> Any:
 
     The one difference from counting in the throttle: a request whose authentication or permission check then
     fails has still counted against that customer, which only makes the limit stricter for them."""
+    # Imported here: DRF's views module loads the authentication classes (this module's callers) as it loads.
+    from rest_framework.views import APIView
+
     view = (getattr(request, "parser_context", None) or {}).get("view")
-    if view is None or not any(issubclass(cls, CustomerThrottle) for cls in getattr(view, "throttle_classes", ())):
+    if (
+        view is None
+        # A view that picks its throttles itself counts in them, as DRF does.
+        or type(view).get_throttles is not APIView.get_throttles
+        or not any(issubclass(cls, CustomerThrottle) for cls in view.throttle_classes)
+    ):
         return None
     ident = str(user_id)
     wait, value = rate_limit_hit_get(scope="customer", ident=ident, rate=throttle_rate("customer"), get_key=get_key)

@@ -195,16 +195,28 @@ def _send_once(
 
 
 # An absolute http(s) URL that requests' preparation would leave exactly as it is: a lower-case host name or
-# IPv4 address, an optional port, and a path of characters it does not re-quote (percent escapes included), with
-# no query, fragment or user info.
+# IPv4 address, an optional port, and a path of characters it does not re-quote, with no query, fragment or
+# user info. Its percent escapes must be upper-case and of reserved characters: requests upper-cases the others,
+# and decodes an escaped unreserved one.
 _CANONICAL_URL = re.compile(r"https?://[a-z0-9.-]+(?::[0-9]{1,5})?/[A-Za-z0-9._~!$&'()*+,;=:@/%-]*")
-_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_ESCAPE = re.compile(r"%(.{0,2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _canonical_escapes(url: str) -> bool:
+    for escaped in _ESCAPE.findall(url):
+        try:
+            if len(escaped) != 2 or escaped != escaped.upper() or chr(int(escaped, 16)) in _UNRESERVED:
+                return False
+        except ValueError:
+            return False
+    return True
 
 
 def _prepared_url(url: str, params: Mapping[str, Any] | None) -> str | None:
     """`url` with `params` encoded as requests encodes them (None values left out, a list repeats its key), or
     None when the URL is not canonical (requests then prepares it: its checks and errors stay the same)."""
-    if not _CANONICAL_URL.fullmatch(url) or _PERCENT.search(url):
+    if not _CANONICAL_URL.fullmatch(url) or ("%" in url and not _canonical_escapes(url)):
         return None
     if not params:
         return url
