@@ -3,7 +3,8 @@
     .venv/bin/python bench/profile_screens.py [--iterations 300] [--profile pyinstrument|cprofile|none]
                                               [--screens points,wallet] [--out DIR]
 
-Starts a loopback Redis and the sandbox as its own server (`manage.py run_sandbox`, SessionM at 0 ms), exactly
+Starts a loopback Redis and the sandbox as its own server (`manage.py run_sandbox` with kept-alive connections,
+bench/keepalive_sandbox.py; --sandbox-http10 for a new connection per call; SessionM at 0 ms), exactly
 as bench/screens.py does, then runs the BFF *in this process* with the same production environment
 (DJANGO_DEBUG=false, Redis cache, a temporary SQLite database) and calls its WSGI application directly: no
 HTTP server, so what is measured is the BFF's request path (middleware, authentication, throttle, DRF, the
@@ -100,13 +101,20 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--profile", choices=("pyinstrument", "cprofile", "none"), default="pyinstrument")
     parser.add_argument("--screens", default=",".join(SCREENS))
+    parser.add_argument(
+        "--sandbox-http10",
+        action="store_true",
+        help="serve the sandbox as run_sandbox does, a new connection per call (default: kept alive, as SessionM)",
+    )
     parser.add_argument("--out", help="where the profiles go (default: a new temporary directory)")
     args = parser.parse_args()
     out = Path(args.out or tempfile.mkdtemp(prefix="bench-profile-"))
     out.mkdir(parents=True, exist_ok=True)
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-profile-run-"))
-    servers = Servers(workdir=workdir, database_url=None, worker_class="gthread")
+    servers = Servers(
+        workdir=workdir, database_url=None, worker_class="gthread", sandbox_keepalive=not args.sandbox_http10
+    )
     try:
         servers.start_upstreams()
         os.environ.clear()

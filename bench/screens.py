@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/screens.py [--quick] [--repeats 3] [--worker-class gevent|gthread] [--database-url URL]
 
-Starts, on free loopback ports: the sandbox as its own server (`manage.py run_sandbox`), the BFF under
+Starts, on free loopback ports: the sandbox as its own server (`manage.py run_sandbox` keeping HTTP/1.1
+connections alive as SessionM does, bench/keepalive_sandbox.py; the BFF and the direct calls alike), the BFF under
 gunicorn in production mode (DJANGO_DEBUG=false, every SESSIONM_*/BRAZE_* variable pointing at the sandbox,
 a temporary SQLite database or --database-url; 1 worker of the class `manage.py serve` uses), and the
 bare-Django baseline (bench/bare_django.py: one JSON view under the same gunicorn). Then, repeated
@@ -134,8 +135,11 @@ def tree_cpu_seconds(pid: int) -> float:
 class Servers:
     """The sandbox, the BFF and the bare-Django baseline as child processes, each in its own process group."""
 
-    def __init__(self, *, workdir: Path, database_url: str | None, worker_class: str):
+    def __init__(self, *, workdir: Path, database_url: str | None, worker_class: str, sandbox_keepalive: bool = True):
         self.workdir = workdir
+        # The sandbox keeps connections alive as SessionM does (bench/keepalive_sandbox.py says why); False serves
+        # it exactly as `manage.py run_sandbox` does (a new connection per call).
+        self.sandbox_keepalive = sandbox_keepalive
         self.worker_class = worker_class
         self.sandbox_url = f"http://127.0.0.1:{free_port()}"
         self.bff_url = f"http://127.0.0.1:{free_port()}"
@@ -218,7 +222,8 @@ class Servers:
         self._spawn("redis", [*redis, "--dir", str(self.workdir)], dict(os.environ))
         self._wait_until_listening("redis", self.redis_port)
         port = self.sandbox_url.rsplit(":", 1)[1]
-        self._spawn("sandbox", [python, "manage.py", "run_sandbox", "--port", port], self.sandbox_env)
+        sandbox = ["bench/keepalive_sandbox.py"] if self.sandbox_keepalive else ["manage.py", "run_sandbox"]
+        self._spawn("sandbox", [python, *sandbox, "--port", port], self.sandbox_env)
         self._wait_until_up("sandbox", f"{self.sandbox_url}/_sandbox/stats")
 
     def start_serve(self, worker_class: str | None) -> str:
@@ -625,7 +630,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
         engine = servers.bff_env["DATABASE_URL"].split(":", 1)[0]
         print(
             f"BFF and bare Django: gunicorn, 1 {args.worker_class} worker, DJANGO_DEBUG=false, {engine} database; "
-            f"sandbox: run_sandbox. {repeats} repeat(s), {iterations} views per screen."
+            f"sandbox: run_sandbox, kept alive. {repeats} repeat(s), {iterations} views per screen."
         )
         # The "phone" calling the BFF uses the same client as the direct calls, so the two columns differ only
         # by what the BFF adds.

@@ -58,9 +58,16 @@ def _key(user_id) -> str:
     return _VERSION_KEY.format(user_id=user_id)
 
 
-def _current_version(user_id) -> str:
+def auth_version_key(user_id) -> str:
+    """The shared-cache key of the user's auth version, for a caller that reads it with something else in one
+    round trip (apps/accounts/authentication.py) and passes it to `user_with_customer_get`."""
+    return _key(user_id)
+
+
+def _current_version(user_id, version: str | None = None) -> str:
     key = _key(user_id)
-    version = cache.get(key)
+    if version is None:
+        version = cache.get(key)
     if version is None:
         fresh = uuid.uuid4().hex
         # add(): of two processes creating it at once, both end up with the one that won.
@@ -108,12 +115,13 @@ def _load(user_id, version: str) -> _Snapshot | None:
     )
 
 
-def user_with_customer_get(*, user_id):
+def user_with_customer_get(*, user_id, version: str | None = None):
     """The user (with `user.customer` loaded, when there is one) as the database has it now, or None.
 
-    One shared-cache read per call; the database only when this process has no current snapshot."""
+    One shared-cache read per call (none when the caller has just read the version, `version`); the database
+    only when this process has no current snapshot."""
     key = str(user_id)
-    version = _current_version(key)
+    version = _current_version(key, version if isinstance(version, str) else None)
     snapshot = _snapshots.get(key)
     if (
         snapshot is None

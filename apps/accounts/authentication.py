@@ -9,7 +9,9 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
-from .auth_cache import user_with_customer_get
+from apps.api.throttles import customer_hit_prefetch
+
+from .auth_cache import auth_version_key, user_with_customer_get
 from .tokens import token_version_current
 
 # Access tokens this process has verified, by their exact bytes: an app sends the same token with every
@@ -20,6 +22,13 @@ _verified: dict[bytes, Token] = {}
 
 
 class CustomerJWTAuthentication(JWTAuthentication):
+    # DRF makes one authenticator per request: the request being authenticated, for get_user.
+    _request = None
+
+    def authenticate(self, request):
+        self._request = request
+        return super().authenticate(request)
+
     def get_validated_token(self, raw_token):
         token = _verified.get(raw_token)
         if token is not None:
@@ -40,7 +49,11 @@ class CustomerJWTAuthentication(JWTAuthentication):
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
-        user = user_with_customer_get(user_id=user_id)
+        # The auth version read with the view's throttle hit, one Redis round trip for both (apps/api/throttles.py).
+        version = None
+        if self._request is not None:
+            version = customer_hit_prefetch(self._request, user_id=user_id, get_key=auth_version_key(user_id))
+        user = user_with_customer_get(user_id=user_id, version=version)
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")
         if not user.is_active:

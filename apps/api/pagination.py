@@ -43,14 +43,17 @@ class UpstreamPage:
 def paginated_response(request, page: UpstreamPage, serializer_class: type[serializers.BaseSerializer]) -> Response:
     """The page's results rendered by `serializer_class`, with links to the pages beside it."""
     results_data = serializer_class(page.results, many=True).data
-    url = request.build_absolute_uri()
-    next_url = replace_query_param(url, "page", page.page + 1) if page.has_next else None
-    if page.page <= 1:
-        previous_url = None
-    elif page.page == 2:
-        previous_url = remove_query_param(url, "page")
-    else:
-        previous_url = replace_query_param(url, "page", page.page - 1)
+    next_url = previous_url = None
+    # Built only when there is a link to make: the usual answer is one page, and building the absolute URL
+    # was a measurable share of a wallet request (bench/profile_screens.py).
+    if page.has_next or page.page > 1:
+        url = request.build_absolute_uri()
+        if page.has_next:
+            next_url = replace_query_param(url, "page", page.page + 1)
+        if page.page == 2:
+            previous_url = remove_query_param(url, "page")
+        elif page.page > 2:
+            previous_url = replace_query_param(url, "page", page.page - 1)
     body: dict[str, object] = {"next": next_url, "previous": previous_url, "results": results_data}
     if page.count is not None:
         body = {"count": page.count, **body}

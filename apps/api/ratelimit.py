@@ -18,6 +18,7 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -101,6 +102,20 @@ def rate_limit_hit(*, scope: str, ident: str, rate: Rate, now: float | None = No
     # Twice the period: the next window still reads this one as its "previous".
     current, previous = _window_hit(_key(scope, ident, window), _key(scope, ident, window - 1), 2 * rate.period + 1)
     return _wait(current=current, previous=previous, elapsed=elapsed, rate=rate)
+
+
+def rate_limit_hit_get(*, scope: str, ident: str, rate: Rate, get_key: str) -> tuple[int | None, Any]:
+    """rate_limit_hit, and the shared cache's value at `get_key` (None when absent): in one round trip on Redis,
+    the hit then the read elsewhere."""
+    window, elapsed = _window(rate, time.time())
+    key, previous_key, timeout = _key(scope, ident, window), _key(scope, ident, window - 1), 2 * rate.period + 1
+    window_hit_get = getattr(cache, "window_hit_get", None)
+    if window_hit_get is not None:
+        current, previous, value = window_hit_get(key, previous_key, timeout, get_key)
+    else:
+        current, previous = _window_hit(key, previous_key, timeout)
+        value = cache.get(get_key)
+    return _wait(current=current, previous=previous, elapsed=elapsed, rate=rate), value
 
 
 def _window_hit(key: str, previous_key: str, timeout: int) -> tuple[int, int]:

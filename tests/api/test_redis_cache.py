@@ -95,3 +95,40 @@ def test_hits_from_many_threads_are_each_counted_once(redis_cache):
 def test_one_redis_client_serves_every_operation(redis_cache):
     # Django's own client builds a redis.Redis (and its ~170 response callbacks) for every operation.
     assert redis_cache._cache.get_client() is redis_cache._cache.get_client(write=True)
+
+
+def test_a_throttle_hit_reads_one_more_key_in_the_same_round_trip(redis_cache):
+    client = redis_cache._cache.get_client(write=True)
+    assert redis_cache.window_hit_get("hits:12", "hits:11", 121, "other") == (1, 0, None)  # loads the script
+    redis_cache.set("other", "a-version")
+    with mock.patch.object(type(client), "execute_command", wraps=client.execute_command) as commands:
+        assert redis_cache.window_hit_get("hits:12", "hits:11", 121, "other") == (2, 0, "a-version")
+    assert [call.args[0] for call in commands.call_args_list] == ["EVALSHA"]
+    assert redis_cache.window_hit("hits:12", "hits:11", 121) == (3, 0)
+
+
+@pytest.mark.django_db
+def test_an_app_request_reads_its_auth_version_with_its_throttle_hit(redis_cache, rates):
+    from rest_framework.test import APIClient
+
+    from apps.accounts import auth_cache
+    from tests.accounts.helpers import as_customer, signup
+
+    rates(customer="3/min")
+    amanda = signup(APIClient())
+    app = as_customer(amanda.access)
+    assert app.get(reverse("api:me")).status_code == 200  # this process now has amanda's snapshot
+    client = redis_cache._cache.get_client(write=True)
+    with mock.patch.object(type(client), "execute_command", wraps=client.execute_command) as commands:
+        assert app.get(reverse("api:me")).status_code == 200
+    assert [call.args[0] for call in commands.call_args_list] == ["EVALSHA"]
+    # Counted once per request: the third is the limit's last, the fourth is throttled.
+    assert app.get(reverse("api:me")).status_code == 200
+    assert app.get(reverse("api:me")).status_code == 429
+    # Still immediate: deactivating the user replaces the version the next request reads with its hit.
+    rates(customer="100/min")
+    auth_cache.snapshots_clear()
+    assert app.get(reverse("api:me")).status_code == 200
+    amanda.customer.user.is_active = False
+    amanda.customer.user.save()
+    assert app.get(reverse("api:me")).status_code == 401

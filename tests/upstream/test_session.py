@@ -5,7 +5,7 @@ import requests
 import responses
 
 from apps.upstream.errors import UpstreamTimeout, UpstreamUnavailable
-from apps.upstream.session import backoff_delay, build_session, send
+from apps.upstream.session import _prepared_url, backoff_delay, build_session, send
 
 URL = "https://api-ff.ent-sessionm.com/priv/v1/apps/SECRETKEY/users/u1"
 
@@ -195,3 +195,37 @@ def test_a_proxy_from_the_environment_is_used(monkeypatch):
         _send(session)
 
     assert seen["https"] == "http://proxy.internal:3128"
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        (URL, None),
+        (URL, {"expand": "true", "skip": None, "take": 20, "flag": True}),
+        (URL, {"culture": "pt-BR", "q": "a b&c=d/é~", "ids": ["1", None, "2"]}),
+        ("http://127.0.0.1:9100/sessionm/core/priv/v1/apps/k%2Fey/users/u%20%C3%A91", {"x": "1"}),
+        ("http://127.0.0.1:9100/a/b-c_d.e~f!$&'()*+,;=:@", {}),
+    ],
+)
+def test_a_canonical_url_is_sent_exactly_as_requests_would_prepare_it(url, params):
+    expected = requests.PreparedRequest()
+    expected.prepare(method="GET", url=url, params=params)
+    assert _prepared_url(url, params) == expected.url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://API-ff.ent-sessionm.com/priv/v1/users/u1",  # requests lower-cases the host
+        "https://api-ff.ent-sessionm.com/priv/v1/users/u 1",  # requests quotes the space
+        "https://api-ff.ent-sessionm.com/priv/v1/users/u1?a=1",  # a query of its own
+        "https://api-ff.ent-sessionm.com/users/100%",  # a bare % is quoted
+        "https://api-ff.ent-sessionm.com/users/u%7E1",  # an escaped unreserved character is decoded
+        "https://api-ff.ent-sessionm.com/users/u%c3%a9",  # lower-case escapes are upper-cased
+        "https://user:secret@api-ff.ent-sessionm.com/users/u1",  # user info
+        "https://xn--bcher-kva.example/users/é",
+        "api-ff.ent-sessionm.com/users/u1",  # no scheme: requests' own error
+    ],
+)
+def test_any_other_url_is_left_to_requests(url):
+    assert _prepared_url(url, {"a": "1"}) is None
