@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.languages import braze_language, culture_for
@@ -271,7 +272,13 @@ def wallet_items_sync(*, customer: Customer, offers: list, culture: str, complet
     if customer.status != CustomerStatus.ACTIVE:
         return
     now = timezone.now()
-    known = {item.user_offer_id: item for item in WalletItem.objects.filter(customer=customer)}
+    # Only the rows the read can speak of: the offers it listed, and the issued items (which may have left the
+    # wallet). A member's redeemed and expired history grows for years and is never compared here.
+    listed = {offer.user_offer_id for offer in offers}
+    rows = WalletItem.objects.filter(customer=customer).filter(
+        Q(state=WalletItemState.ISSUED) | Q(user_offer_id__in=listed)
+    )
+    known = {item.user_offer_id: item for item in rows}
     unchanged = []
     confirm_before = read_at - CONFIRM_REFRESH
     for offer in offers:
@@ -292,7 +299,6 @@ def wallet_items_sync(*, customer: Customer, offers: list, culture: str, complet
     if unchanged:
         WalletItem.objects.filter(pk__in=unchanged, confirmed_at__lt=confirm_before).update(confirmed_at=read_at)
     if complete:
-        listed = {offer.user_offer_id for offer in offers}
         for user_offer_id, item in known.items():
             seen_before_the_read = item.confirmed_at is None or item.confirmed_at < read_at
             if item.state == WalletItemState.ISSUED and user_offer_id not in listed and seen_before_the_read:
