@@ -56,6 +56,7 @@ from bench.processes import Proc, answers, clean_env, free_port, spawn, wait_for
 OVERHEAD_P50_MS = 1.0  # BFF minus the same call made directly, c=1, SessionM at 0 ms
 OVERHEAD_P99_MS = 2.5
 CPU_MS_PER_REQUEST = 1.2  # in the BFF worker, per proxied request
+CPU_RATIO_TO_BARE = 4.0  # the same target as a multiple of the bare Django view's CPU per request
 PROXIED = ("points", "wallet", "rewards-store", "campaigns", "activity")
 HOME_RATIO_P50 = 1.1  # home / its slowest call, at each of HOME_LATENCIES_MS
 HOME_RATIO_P99 = 1.2
@@ -565,7 +566,10 @@ def report_screens(runs: list[list[Result]], baselines: list[dict], report: Repo
             report.target(
                 f"{name}: CPU per request in the BFF worker",
                 cpu <= CPU_MS_PER_REQUEST,
-                f"{cpu:.2f} ms (<= {CPU_MS_PER_REQUEST}; {cpu / bare_cpu:.1f}x the bare Django view's {bare_cpu:.2f})",
+                # The issue states this target twice: 1.2 ms on its machine, where a bare Django view cost 0.29 ms,
+                # i.e. 4x the bare view. The ratio travels between machines; both are printed, the verdict is the ms.
+                f"{cpu:.2f} ms (<= {CPU_MS_PER_REQUEST}); {cpu / bare_cpu:.1f}x the bare Django view's {bare_cpu:.2f} "
+                f"(<= {CPU_RATIO_TO_BARE:g}x: {'within' if cpu / bare_cpu <= CPU_RATIO_TO_BARE else 'above'})",
             )
         if first.screen.parallel:
             report.target(
