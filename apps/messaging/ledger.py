@@ -72,6 +72,10 @@ class OfferFacts:
     start_date: datetime | None = None
 
 
+# The offer's fields a wallet read can tell, and so compares with the ledger (_offer_fields, _same).
+_COMPARED = ("offer_id", "title", "description", "terms", "image_url", "pos_discount_id", "expires_at")
+
+
 def _offer_fields(offer: Any) -> dict:
     """A UserOffer (or any object with its field names; `title` is read when there is no `name`)."""
     return {
@@ -275,8 +279,11 @@ def wallet_items_sync(*, customer: Customer, offers: list, culture: str, complet
     # Only the rows the read can speak of: the offers it listed, and the issued items (which may have left the
     # wallet). A member's redeemed and expired history grows for years and is never compared here.
     listed = {offer.user_offer_id for offer in offers}
-    rows = WalletItem.objects.filter(customer=customer).filter(
-        Q(state=WalletItemState.ISSUED) | Q(user_offer_id__in=listed)
+    rows = (
+        WalletItem.objects.filter(customer=customer)
+        .filter(Q(state=WalletItemState.ISSUED) | Q(user_offer_id__in=listed))
+        # What the comparison and the marking below read (not the campaign's JSON, decoded per row for nothing).
+        .only("user_offer_id", *_COMPARED, "culture", "state", "confirmed_at")
     )
     known = {item.user_offer_id: item for item in rows}
     unchanged = []
