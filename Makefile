@@ -56,7 +56,7 @@ messages: install
 	$(BIN)/python manage.py compilemessages
 	@for po in locale/*/LC_MESSAGES/django.po; do printf '%s: ' $$po; msgfmt --check --statistics -o /dev/null $$po; done
 
-# BENCH_ARGS=--quick for a first look (about 3 minutes instead of 8).
+# BENCH_ARGS=--quick for a first look (about 2 minutes instead of 5).
 bench-screens: install-dev
 	$(BIN)/python bench/screens.py $(BENCH_ARGS)
 

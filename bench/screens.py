@@ -17,7 +17,7 @@ bare-Django baseline (bench/bare_django.py: one JSON view under the same gunicor
   at 0 ms, then at c=64 with SessionM at 50 ms (bench/loadgen.py);
 - Braze Connected Content at c=1 with SessionM at 100 ms.
 
-Not a test: the figures depend on the machine and what else runs on it. `--quick` (about 3 minutes) is for a
+Not a test: the figures depend on the machine and what else runs on it. `--quick` (about 2 minutes) is for a
 first look; the default takes about 8. Stops every server and deletes its files on the way out.
 `make bench-delivery` covers the outbox (10,000 reminders).
 """
@@ -604,7 +604,7 @@ def report_home(latency_ms: int, results: list[Result], report: Report) -> None:
 
 def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer views and shorter runs (about 3 minutes)")
+    parser.add_argument("--quick", action="store_true", help="fewer views and shorter runs (about 2 minutes)")
     parser.add_argument("--repeats", type=int, help="interleaved repeats, medians reported (default 3, quick 1)")
     parser.add_argument("--iterations", type=int, help="views per screen at 0 ms (default 200, quick 80)")
     parser.add_argument("--latency-iterations", type=int, help="home views per added latency (default 30, quick 12)")
