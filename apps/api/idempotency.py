@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from apps.core.errors import Conflict, InvalidInput, Unprocessable
+from apps.core.errors import IdempotencyInProgress, IdempotencyKeyReused, InvalidInput
 
 from .models import IdempotencyKey
 
@@ -58,16 +58,6 @@ IDEMPOTENCY_PARAMETERS = [
         description="Present when this response is the stored answer to an earlier request with the same key.",
     ),
 ]
-
-
-class IdempotencyKeyReused(Unprocessable):
-    code = "idempotency_key_reused"
-    default_message = _("This Idempotency-Key was already used for a different request.")
-
-
-class IdempotencyInProgress(Conflict):
-    code = "idempotency_in_progress"
-    default_message = _("A request with this Idempotency-Key is still being processed. Retry shortly.")
 
 
 def idempotency_key(request) -> str | None:

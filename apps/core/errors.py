@@ -144,6 +144,63 @@ class LoyaltyRejected(Unprocessable):
     default_message = _("The loyalty program could not accept this request.")
 
 
+# --- The till's signed purchase intake (apps/loyalty/intake.py, member_codes.py, pos_auth.py) ----------------
+
+
+class StoreNotAllowed(DomainError):
+    status = 403
+    code = "store_not_allowed"
+    default_message = _("This POS client may not report purchases for this store.")
+
+
+class RequestIdReused(Unprocessable):
+    code = "request_id_reused"
+    default_message = _("This request_id was already used for a different purchase.")
+
+
+class CustomerUnknown(Unprocessable):
+    code = "customer_unknown"
+    default_message = _("No active customer has this external id.")
+
+
+class PaymentsExceedSubtotal(Unprocessable):
+    code = "payments_exceed_subtotal"
+    default_message = _("The payments add up to more than the lines.")
+
+
+class MemberCodeInvalid(Unprocessable):
+    code = "member_code_invalid"
+    default_message = _("This member code is not one we issued. Ask the customer to show their card again.")
+
+
+class MemberCodeExpired(Unprocessable):
+    code = "member_code_expired"
+    default_message = _("This member code has expired. Ask the customer to refresh their card.")
+
+
+class MemberCodeUsed(Unprocessable):
+    code = "member_code_used"
+    default_message = _("This member code was already used for a purchase. Ask the customer to refresh their card.")
+
+
+class RequestReplayed(Conflict):
+    code = "request_replayed"
+    default_message = _("This signed request was already received. Sign every sending with a new nonce.")
+
+
+# --- Idempotency keys of retried writes (apps/api/idempotency.py) ----------------------------------------------
+
+
+class IdempotencyKeyReused(Unprocessable):
+    code = "idempotency_key_reused"
+    default_message = _("This Idempotency-Key was already used for a different request.")
+
+
+class IdempotencyInProgress(Conflict):
+    code = "idempotency_in_progress"
+    default_message = _("A request with this Idempotency-Key is still being processed. Retry shortly.")
+
+
 # --- An upstream that failed: 503 / 504 / 502 -------------------------------------------------------------------
 
 

@@ -24,10 +24,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Customer, CustomerStatus
-from apps.core.errors import DomainError, Unprocessable
+from apps.core.errors import (
+    CustomerUnknown,
+    PaymentsExceedSubtotal,
+    RequestIdReused,
+    StoreNotAllowed,
+)
 from apps.sessionm.types import TransactionLine, TransactionPayment, lines_subtotal
 
 from .member_codes import member_code_consume, member_codes_prune
@@ -37,27 +41,6 @@ from .services import pos_transaction_send
 # Fixed namespace of the SessionM ids derived from a till's request_id: the same request, the same ids.
 _POS_ID_NAMESPACE = uuid.UUID("6f3c1f9e-2b1a-4c55-8a57-f4a2c0ffee42")
 ACCEPTED = 202
-
-
-class StoreNotAllowed(DomainError):
-    status = 403
-    code = "store_not_allowed"
-    default_message = _("This POS client may not report purchases for this store.")
-
-
-class RequestIdReused(Unprocessable):
-    code = "request_id_reused"
-    default_message = _("This request_id was already used for a different purchase.")
-
-
-class CustomerUnknown(Unprocessable):
-    code = "customer_unknown"
-    default_message = _("No active customer has this external id.")
-
-
-class PaymentsExceedSubtotal(Unprocessable):
-    code = "payments_exceed_subtotal"
-    default_message = _("The payments add up to more than the lines.")
 
 
 def body_fingerprint(data: dict) -> str:

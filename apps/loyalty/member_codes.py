@@ -18,10 +18,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Customer
-from apps.core.errors import Unprocessable
+from apps.core.errors import MemberCodeExpired, MemberCodeInvalid, MemberCodeUsed
 
 from .models import MemberCode
 
@@ -30,21 +29,6 @@ _RANDOM_BYTES = 10
 _TAG_BYTES = 5
 _SALT = "apps.loyalty.member_codes"
 CODE_LENGTH = len(PREFIX) + 24
-
-
-class MemberCodeInvalid(Unprocessable):
-    code = "member_code_invalid"
-    default_message = _("This member code is not one we issued. Ask the customer to show their card again.")
-
-
-class MemberCodeExpired(Unprocessable):
-    code = "member_code_expired"
-    default_message = _("This member code has expired. Ask the customer to refresh their card.")
-
-
-class MemberCodeUsed(Unprocessable):
-    code = "member_code_used"
-    default_message = _("This member code was already used for a purchase. Ask the customer to refresh their card.")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from apps.core.errors import Conflict
+from apps.core.errors import RequestReplayed
 
 from .models import PosClient, PosNonce
 
@@ -36,11 +36,6 @@ SIGNATURE_HEADER = "X-POS-Signature"
 SIGNATURE_PREFIX = "sha256="
 _NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _KEY_ID = re.compile(r"[-a-zA-Z0-9_]{1,64}")
-
-
-class RequestReplayed(Conflict):
-    code = "request_replayed"
-    default_message = _("This signed request was already received. Sign every sending with a new nonce.")
 
 
 def string_to_sign(*, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> bytes:
