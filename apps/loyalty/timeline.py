@@ -6,7 +6,8 @@ SessionM's timeline pages forward in time only and promises no event id, so each
 whole of it (apps.loyalty.selectors.activity_get). It changes when the customer does something through the
 BFF (every service that writes to SessionM for a customer is marked `@changes_timeline`: the next view reads
 it afresh, in every process) and when SessionM does something on its own (offers expiring, campaign awards):
-those show within ACTIVITY_CACHE_SECONDS.
+an event SessionM reports through its webhook forgets the cached copy once it is processed
+(apps.messaging.signals), and anything else shows within ACTIVITY_CACHE_SECONDS.
 
 The cached timeline is stamped with the customer's timeline version as it was *before* the read; a change
 sets a new version, so a read that was in flight during a change stores a timeline nobody will use.
@@ -63,6 +64,11 @@ def timeline_changed(*, customer: "Customer") -> None:
     # Outlives any timeline stored under an older version (stored for ACTIVITY_CACHE_SECONDS at most), so an
     # in-flight read that stores one after this line is never taken for current.
     cache.set(version_key, secrets.token_hex(8), settings.ACTIVITY_CACHE_SECONDS + 60)
+
+
+def forget_reported_activity(sender: object, *, customer: "Customer", **_: object) -> None:
+    """Receiver of apps.messaging's `sessionm_activity_reported`: SessionM changed the timeline on its own."""
+    timeline_changed(customer=customer)
 
 
 def changes_timeline(service: Callable[P, R]) -> Callable[P, R]:

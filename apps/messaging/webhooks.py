@@ -48,6 +48,7 @@ from .connected_content import PartnerPrincipal
 from .discovery import wallet_offer_find
 from .ledger import OfferContext, OfferFacts, wallet_item_mark, wallet_item_points_record, wallet_item_record
 from .models import InboundEvent, InboundEventStatus, WalletItemSource, WalletItemState
+from .signals import sessionm_activity_reported
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +191,10 @@ def sessionm_event_process(*, event_pk: int) -> str:
         # A bug must not leave the event "received" for ever: failed, it shows in the admin, which can rerun it.
         _finish(event, InboundEventStatus.FAILED, f"unexpected error: {exc.__class__.__name__}")
         raise
-    return _finish(event, InboundEventStatus.PROCESSED, note)
+    status = _finish(event, InboundEventStatus.PROCESSED, note)
+    # Every event type handled here is also an entry of the customer's SessionM timeline.
+    sessionm_activity_reported.send(sender=sessionm_event_process, customer=customer)
+    return status
 
 
 def _finish(event: InboundEvent, status: str, note: str) -> str:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.services import customer_signup
+from apps.loyalty import timeline
 from apps.messaging import tasks as messaging_tasks
 from apps.messaging import webhooks
 from apps.messaging.models import (
@@ -319,6 +320,28 @@ def test_points_awarded_alone_are_left_to_sessionm(tasks, django_capture_on_comm
 
     assert status == InboundEventStatus.PROCESSED
     assert not WalletItem.objects.exists()
+
+
+def test_a_processed_event_makes_the_next_activity_view_read_sessionm_again(
+    tasks, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    settings.ACTIVITY_CACHE_SECONDS = 30
+    customer, other = CustomerFactory(), CustomerFactory()
+    reads = []
+    monkeypatch.setattr(timeline, "_read", lambda customer: reads.append(customer.pk) or ())
+    for someone in (customer, other, customer, other):
+        timeline.timeline_events(customer=someone)
+    assert reads == [customer.pk, other.pk]  # cached
+
+    _receive_and_process(
+        tasks,
+        django_capture_on_commit_callbacks,
+        event("points_awarded", user_id=customer.sessionm_user_id, data={"points": 50}),
+    )
+    timeline.timeline_events(customer=customer)
+    timeline.timeline_events(customer=other)
+
+    assert reads == [customer.pk, other.pk, customer.pk]  # only that customer's log is read again
 
 
 def test_tier_changed_updates_the_braze_profile(tasks, django_capture_on_commit_callbacks, braze):
