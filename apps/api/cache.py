@@ -21,9 +21,11 @@ the customer's auth version with its throttle hit (apps/api/throttles.py, `custo
 """
 
 import base64
+import os
 import pickle
+import threading
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -101,21 +103,41 @@ class DatabaseCache(DjangoDatabaseCache):
 
 
 class RedisCacheClient(DjangoRedisCacheClient):
-    """Django's client builds a new `redis.Redis` for every operation, and redis-py's constructor fills a
-    table of ~170 response callbacks each time: about a third of the BFF's CPU per app request went there
-    (bench/profile_screens.py). A `redis.Redis` over a connection pool is safe to share between threads and
-    greenlets (each command borrows a pooled connection), so one is kept per pool."""
+    """Django's Redis client, with its connection pools, its `redis.Redis` clients and its scripts kept per
+    process rather than per client object.
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients = {}
-        self._scripts = {}
+    - Django's client builds a new `redis.Redis` for every operation, and redis-py's constructor fills a table of
+      ~170 response callbacks each time: about a third of the BFF's CPU per app request went there
+      (bench/profile_screens.py). A `redis.Redis` over a connection pool is safe to share between threads and
+      greenlets (each command borrows a pooled connection), so one is kept per pool.
+    - Django keeps a cache backend, so a client and its pools, per thread *and per context*. In a gevent worker
+      every client connection is served by a greenlet of its own, so each one built its own pool and opened a new
+      Redis connection (TCP, HELLO/CLIENT SETINFO): about 1.9 ms of CPU per request that arrived on a new
+      connection (bench/profile_screens.py --gevent). Pools are therefore shared by the whole process, keyed by
+      the process id too, so a forked worker never uses its parent's sockets.
+    """
+
+    def _get_connection_pool(self, write):
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]  # Django's, not in the stubs
+        server = self._servers[index]  # type: ignore[attr-defined]
+        options = self._pool_options  # type: ignore[attr-defined]
+        key = (os.getpid(), self._pool_class, server, repr(sorted(options.items())))  # type: ignore[attr-defined]
+        pool = _POOLS.get(key)
+        if pool is None:
+            with _SHARED_LOCK:
+                pool = _POOLS.get(key)
+                if pool is None:
+                    pool = _POOLS[key] = self._pool_class.from_url(server, **options)  # type: ignore[attr-defined]
+        return pool
 
     def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]  # Django's, not in the stubs
-        client = self._clients.get(pool)
+        pool = self._get_connection_pool(write)
+        client = _CLIENTS.get(pool)
         if client is None:
-            client = self._clients.setdefault(pool, self._client(connection_pool=pool))  # type: ignore[attr-defined]
+            with _SHARED_LOCK:
+                client = _CLIENTS.get(pool)
+                if client is None:
+                    client = _CLIENTS[pool] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
         return client
 
     def window_hit(self, key, previous_key, timeout: int) -> tuple[int, int]:
@@ -124,9 +146,9 @@ class RedisCacheClient(DjangoRedisCacheClient):
 
     def window_hit_get(self, key, previous_key, timeout: int, get_key) -> tuple[int, int, object]:
         client = self.get_client(key, write=True)
-        script = self._scripts.get(client)
+        script = _SCRIPTS.get(client)
         if script is None:
-            script = self._scripts.setdefault(client, client.register_script(_WINDOW_HIT))
+            script = _SCRIPTS.setdefault(client, client.register_script(_WINDOW_HIT))
         keys = [key, previous_key] if get_key is None else [key, previous_key, get_key]
         # redis-py sends EVALSHA, and loads the script once more if a restarted Redis has forgotten it.
         current, previous, *got = script(keys=keys, args=[timeout])
@@ -134,6 +156,12 @@ class RedisCacheClient(DjangoRedisCacheClient):
         value = got[0] if got else None
         return current, 0 if previous is None else loads(previous), None if value is None else loads(value)
 
+
+# The process's pools, clients and registered scripts (RedisCacheClient says why they are not per object).
+_SHARED_LOCK = threading.Lock()
+_POOLS: dict[tuple, Any] = {}
+_CLIENTS: dict[Any, Any] = {}
+_SCRIPTS: dict[Any, Any] = {}
 
 # One hit, atomically (a script runs alone): nothing runs between SET NX and INCR, so INCR never creates a key
 # without an expiry (a key that expired in between would otherwise count forever). Measured per hit, in this

@@ -97,6 +97,32 @@ def test_one_redis_client_serves_every_operation(redis_cache):
     assert redis_cache._cache.get_client() is redis_cache._cache.get_client(write=True)
 
 
+def test_every_thread_and_greenlet_shares_the_processs_redis_pool(redis_cache, settings):
+    # Django builds a cache backend per thread and per context (a gevent worker serves each client connection in
+    # a greenlet of its own): they must share one pool of connections, not each open their own.
+    def backend_in_a_new_thread():
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(lambda: caches["default"]).result()
+
+    redis_cache.set("warm", 1)
+    pool = redis_cache._cache.get_client(write=True).connection_pool
+    opened = pool._created_connections
+    first, second = backend_in_a_new_thread(), backend_in_a_new_thread()
+    assert first is not second and first is not redis_cache  # Django's doing
+    first.set("shared", 1)
+    second.window_hit("hits:9", "hits:8", 60)
+    assert second._cache.get_client(write=True) is first._cache.get_client(write=True)
+    assert first._cache.get_client(write=True).connection_pool is pool
+    assert pool._created_connections == opened  # the idle connection was reused, twice
+
+
+def test_a_forked_process_opens_its_own_redis_pool(redis_cache, monkeypatch):
+    client = redis_cache._cache.get_client(write=True)
+    monkeypatch.setattr("apps.api.cache.os.getpid", lambda: -1)  # what a forked worker sees
+    assert redis_cache._cache.get_client(write=True) is not client
+    assert redis_cache.get("nothing-here") is None  # and it works
+
+
 def test_a_throttle_hit_reads_one_more_key_in_the_same_round_trip(redis_cache):
     client = redis_cache._cache.get_client(write=True)
     assert redis_cache.window_hit_get("hits:12", "hits:11", 121, "other") == (1, 0, None)  # loads the script
