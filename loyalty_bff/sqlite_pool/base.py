@@ -31,7 +31,7 @@ from django.utils.asyncio import async_unsafe
 
 # Connections found to belong to another process (opened before a fork): never used again, and not closed
 # here either, since closing runs SQLite's close-time work (a WAL checkpoint) on another process's behalf.
-# Kept referenced so that garbage collection does not close them; bounded by the pools' sizes per fork.
+# Kept referenced so that garbage collection does not close them; at most what the process held at the fork.
 _forsaken: list[Database.Connection] = []
 
 
