@@ -1,8 +1,9 @@
 """SQLite connections a gevent worker reuses from request to request, instead of opening one per request.
 
 Django keeps a connection per thread, which under gevent's monkey patching means per greenlet, and gunicorn's
-gevent worker runs each request in a greenlet of its own: a connection lives for one request (CONN_MAX_AGE=0
-there, settings._database). With Django's SQLite backend every request that queries would open a new one:
+gevent worker serves each client connection in a greenlet of its own, which may end after any request: so a
+database connection is closed when its request ends (CONN_MAX_AGE=0 there, settings._database), and with
+Django's SQLite backend every request that queries would open a new one:
 sqlite3.connect, Django's ~40 SQL functions registered on it, the PRAGMAs (foreign keys, WAL, synchronous).
 Here the end of a request (Django's close()) hands its connection to a pool of the process, and the next
 request's connect() takes it from there:
