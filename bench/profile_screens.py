@@ -1,14 +1,18 @@
 """Where the BFF's own CPU goes on the hottest reads: CPU per request and an in-process profile per screen.
 
     .venv/bin/python bench/profile_screens.py [--iterations 300] [--profile pyinstrument|cprofile|none]
-                                              [--screens points,wallet] [--out DIR]
+                                              [--screens points,wallet] [--gevent [--no-database-pool]] [--out DIR]
 
 Starts a loopback Redis and the sandbox as its own server (`manage.py run_sandbox` with kept-alive connections,
 bench/keepalive_sandbox.py; --sandbox-http10 for a new connection per call; SessionM at 0 ms), exactly
 as bench/screens.py does, then runs the BFF *in this process* with the same production environment
 (DJANGO_DEBUG=false, Redis cache, a temporary SQLite database) and calls its WSGI application directly: no
 HTTP server, so what is measured is the BFF's request path (middleware, authentication, throttle, DRF, the
-view, the SessionM client and its HTTP round trip) and nothing of gunicorn's.
+view, the SessionM client and its HTTP round trip) and nothing of gunicorn's. `--gevent` patches this process as
+gunicorn's gevent worker (`manage.py serve`'s default) patches itself, and runs each request in a greenlet of its
+own, as that worker serves a connection that is not kept alive (a kept-alive connection's requests share one
+greenlet): what Django and the BFF keep per greenlet is then built again for every request, and shows here. With
+SQLite the database connections come from loyalty_bff/sqlite_pool; `--no-database-pool` opens one per request.
 
 For each screen it prints the CPU time of this process per request (time.process_time over `--iterations`
 requests), then profiles as many more requests and writes the profile next to it (`--out`, default a temporary
@@ -18,6 +22,14 @@ by cumulative and by own time.
 Not a test: a look at the profile, robust to the machine's noise in a way wall-clock latency is not.
 """
 
+import sys
+
+if "--gevent" in sys.argv:
+    # As gunicorn's gevent worker does, before anything else is imported (requests, Django, the database drivers).
+    from gevent import monkey
+
+    monkey.patch_all()
+
 import argparse
 import cProfile
 import io
@@ -25,7 +37,6 @@ import json
 import os
 import pstats
 import shutil
-import sys
 import tempfile
 import time
 import uuid
@@ -42,11 +53,21 @@ SCREENS = ("points", "wallet", "rewards-store", "campaigns", "activity", "home",
 class App:
     """The BFF's WSGI application called directly, as a phone would through gunicorn."""
 
-    def __init__(self, application):
+    def __init__(self, application, *, green: bool = False):
         self.application = application
         self.token = None
+        self.green = green
 
     def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+        if self.green:
+            # A greenlet per request, as gunicorn's gevent worker serves a connection not kept alive: Django's
+            # per-greenlet state (database connections, cache clients) lives for one request.
+            import gevent
+
+            return gevent.spawn(self._call, method, path, body).get()
+        return self._call(method, path, body)
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
         data = b"" if body is None else json.dumps(body).encode()
         environ = {
             "REQUEST_METHOD": method,
@@ -106,6 +127,14 @@ def main() -> None:
         action="store_true",
         help="serve the sandbox as run_sandbox does, a new connection per call (default: kept alive, as SessionM)",
     )
+    parser.add_argument(
+        "--gevent",
+        action="store_true",
+        help="monkey-patch as gunicorn's gevent worker (serve's default) does, and run each request in a greenlet",
+    )
+    parser.add_argument(
+        "--no-database-pool", action="store_true", help="DATABASE_POOL=false: with --gevent, a connection per request"
+    )
     parser.add_argument("--out", help="where the profiles go (default: a new temporary directory)")
     args = parser.parse_args()
     out = Path(args.out or tempfile.mkdtemp(prefix="bench-profile-"))
@@ -119,6 +148,8 @@ def main() -> None:
         servers.start_upstreams()
         os.environ.clear()
         os.environ.update(servers.bff_env)
+        if args.no_database_pool:
+            os.environ["DATABASE_POOL"] = "false"
         os.environ["DJANGO_SETTINGS_MODULE"] = "loyalty_bff.settings"
         import django
         from django.core.management import call_command
@@ -127,7 +158,7 @@ def main() -> None:
         call_command("migrate", verbosity=0, interactive=False)
         from django.core.wsgi import get_wsgi_application
 
-        app = App(get_wsgi_application())
+        app = App(get_wsgi_application(), green=args.gevent)
         email = f"profile-{uuid.uuid4().hex[:8]}@example.com"
         status, content = app.call(
             "POST", "/api/v1/auth/signup", {"email": email, "password": "Crispy-Golden-42", "first_name": "Amanda"}
@@ -145,8 +176,15 @@ def main() -> None:
             request_id=str(uuid.uuid4()), **pos_sale(user_id), culture=CULTURE
         )
 
-        print(f"in-process BFF (DJANGO_DEBUG=false, Redis cache, SQLite), sandbox over HTTP at 0 ms; {args.iterations}")
-        print("requests per screen after a warm-up. CPU ms per request of this process (BFF + its SessionM client):")
+        from django.conf import settings
+
+        engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[1]
+        green = ", gevent: a greenlet per request" if args.gevent else ""
+        print(f"in-process BFF (DJANGO_DEBUG=false, Redis cache, SQLite: {engine}{green}), sandbox over HTTP at 0 ms;")
+        print(
+            f"{args.iterations} requests per screen after a warm-up. CPU ms per request of this process (BFF + its "
+            "SessionM client):"
+        )
         for name in args.screens.split(","):
             path = screen_path(name)
             for _ in range(args.warmup):

@@ -164,7 +164,8 @@ def _database(name: str, default_file: str) -> dict:
     # and a greenlet lives for one request, so a kept connection would only linger unused until collected.
     # (The hot API reads make no query anyway: apps/accounts/auth_cache.py.)
     config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0 if _green_process() else 60)
-    if _green_process() and config["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_POOL", True):
+    pool = _green_process() and env.bool("DATABASE_POOL", True)
+    if pool and config["ENGINE"] == "django.db.backends.postgresql":
         # ... so a gevent worker pools them instead: a request's connection goes back to the process's pool
         # when the request ends, and the next request (another greenlet) takes it, with no new connection.
         config["CONN_MAX_AGE"] = 0  # what Django's pool requires
@@ -173,6 +174,13 @@ def _database(name: str, default_file: str) -> dict:
             "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=20),
             "timeout": 10,
         }
+    if pool and config["ENGINE"] == "django.db.backends.sqlite3":
+        # SQLite too: Django's SQLite backend with a pool of the process (loyalty_bff/sqlite_pool/base.py), which
+        # keeps at most this many idle connections and never makes a request wait for one. Returned at the end
+        # of each request: CONN_MAX_AGE=0.
+        config["ENGINE"] = "loyalty_bff.sqlite_pool"
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"]["pool"] = {"max_size": env.int("DATABASE_POOL_MAX_SIZE", default=20)}
     config["CONN_HEALTH_CHECKS"] = True
     return config
 

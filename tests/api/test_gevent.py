@@ -1,8 +1,9 @@
 """`manage.py serve` runs gunicorn's gevent workers by default. Under gevent's monkey patching, the home
-screen's fan-out must still run its calls at once under one deadline, and psycopg 3 must yield to other
-greenlets while it waits on PostgreSQL. Each check runs in a fresh interpreter patched the way gunicorn's
-gevent worker patches itself (before Django is imported), and proves concurrency by ordering: a call that can
-only finish once another one has run. Without concurrency the script hangs and the test times out."""
+screen's fan-out must still run its calls at once under one deadline, psycopg 3 must yield to other greenlets
+while it waits on PostgreSQL, and a database connection must outlive the greenlet of its request (the pools).
+Each check runs in a fresh interpreter patched the way gunicorn's gevent worker patches itself (before Django
+is imported), and proves concurrency by ordering: a call that can only finish once another one has run.
+Without concurrency the script hangs and the test times out."""
 
 import os
 import subprocess
@@ -84,6 +85,50 @@ def test_a_gevent_worker_does_not_keep_database_connections_a_greenlet_would_str
         """
     )
     assert out.split() == ["0"]
+
+
+def test_a_gevent_worker_on_sqlite_takes_its_connections_from_the_process_pool(tmp_path):
+    out = run_patched(
+        """
+        import gevent
+        from django.db import close_old_connections, connection
+
+        def request(hold=0):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            raw = connection.connection
+            gevent.sleep(hold)  # waiting on SessionM, say: other requests run meanwhile
+            close_old_connections()  # what the end of a request does (request_finished): back to the pool
+            return raw
+
+        one_at_a_time = {id(gevent.spawn(request).get()) for _ in range(6)}  # a greenlet per request
+        at_once = [gevent.spawn(request, 0.05) for _ in range(4)]
+        gevent.joinall(at_once, raise_error=True)
+        print(
+            connection.settings_dict["ENGINE"],
+            len(one_at_a_time),
+            len({id(greenlet.value) for greenlet in at_once}),
+            len(connection.pool),
+        )
+        """,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        DATABASE_POOL_MAX_SIZE="3",
+    )
+    # One connection serves requests one after the other; four at once need four, and the pool keeps three.
+    assert out.split() == ["loyalty_bff.sqlite_pool", "1", "4", "3"]
+
+
+def test_database_pool_false_keeps_djangos_sqlite_backend_in_a_gevent_worker(tmp_path):
+    out = run_patched(
+        """
+        from django.conf import settings
+
+        print(settings.DATABASES["default"]["ENGINE"], "pool" in settings.DATABASES["default"]["OPTIONS"])
+        """,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        DATABASE_POOL="false",
+    )
+    assert out.split() == ["django.db.backends.sqlite3", "False"]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg runs against PostgreSQL (CI's database)")

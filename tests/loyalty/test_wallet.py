@@ -36,6 +36,18 @@ def test_wallet_items(api):
     assert item["redeemable"] is True
 
 
+def test_reading_an_unchanged_wallet_again_makes_one_query_and_writes_nothing(api, django_assert_num_queries):
+    claim(api)
+    api.get(url("wallet"))  # the ledger learns of the claimed offer
+
+    with django_assert_num_queries(1) as captured:  # the ledger's rows the read speaks of, compared; nothing else
+        response = api.get(url("wallet"))
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    assert captured.captured_queries[0]["sql"].startswith("SELECT")
+
+
 def test_in_the_customers_language(db):
     api = bearer_client(signup(language="fr"))
     claim(api)
