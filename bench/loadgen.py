@@ -5,7 +5,7 @@ load costs the machine (whose cores the servers share) as little CPU per request
 import asyncio
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 
@@ -16,6 +16,7 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float]
     cores: tuple = ()  # filled in by the caller: CPU cores each server used during the run
+    web_cores: list = field(default_factory=list)  # filled in by the caller: each web worker's cores
 
     @property
     def rate(self) -> float:

@@ -120,6 +120,18 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def web_worker_pids(serve_pid: int) -> list[int]:
+    """The gunicorn workers of a `manage.py serve`: the children of its child that runs gunicorn."""
+    for child in children_of(serve_pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"gunicorn" in command:
+            return sorted(children_of(child))
+    return []
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """CPU time of a process and every descendant still running."""
     total, pending = 0.0, [pid]
@@ -712,14 +724,20 @@ def latency_cap(servers, bench, token, worker_class, repeats, load_seconds, repo
 
     def run(latency_ms: int, concurrency: int):
         bench.latency(latency_ms)
+        web = web_worker_pids(serve_pid)
         before = (time.monotonic(), tree_cpu_seconds(serve_pid), tree_cpu_seconds(sandbox_pid))
+        web_before = [process_cpu_seconds(pid) for pid in web]
         result = load(url, headers=headers, concurrency=concurrency, seconds=load_seconds)
         elapsed = time.monotonic() - before[0]
-        # Cores each side used: the BFF instance running out of CPU, not of threads, shows here.
+        # Cores each side used: the BFF instance running out of CPU, not of threads, shows here; and each web
+        # worker's share, since a worker keeps the connections it accepted (an uneven share is a longer queue).
         result.cores = (
             (tree_cpu_seconds(serve_pid) - before[1]) / elapsed,
             (tree_cpu_seconds(sandbox_pid) - before[2]) / elapsed,
         )
+        result.web_cores = [
+            (process_cpu_seconds(pid) - cpu) / elapsed for pid, cpu in zip(web, web_before, strict=True)
+        ]
         return result
 
     for _repeat in range(repeats):
@@ -730,7 +748,8 @@ def latency_cap(servers, bench, token, worker_class, repeats, load_seconds, repo
             bff_cores, sandbox_cores = result.cores
             print(
                 f"{label}: {result.rate:7.1f} req/s, p50 {result.p50:6.1f} p99 {result.p99:6.1f} ms, "
-                f"{result.errors} errors; cores used: BFF {bff_cores:.2f}, sandbox {sandbox_cores:.2f}"
+                f"{result.errors} errors; cores used: BFF {bff_cores:.2f} (web workers "
+                f"{' + '.join(f'{cores:.2f}' for cores in result.web_cores)}), sandbox {sandbox_cores:.2f}"
             )
     rate0, rate50 = median(r.rate for r in fast), median(r.rate for r in slow)
     p99_50 = median(r.p99 for r in slow)
