@@ -1,6 +1,7 @@
 """The BFF's pooled HTTP exchange (apps/upstream/session.py PoolAdapter, apps/upstream/lean_http.py) against a real
 loopback server: headers read as http.client reads them, the body read at once, timeouts, pools and proxies."""
 
+import gzip
 import http.client
 import io
 import socket
@@ -168,6 +169,18 @@ def test_two_calls_share_one_kept_alive_connection_and_read_their_bodies():
     assert second.json() == [1, 2, 3]
     assert server.connections == 1
     assert server.heads[0].startswith(b"GET /users/u1 HTTP/1.1\r\n")
+
+
+def test_a_compressed_body_is_decoded_and_a_closing_answer_closes_its_connection():
+    body = gzip.compress(b'{"status":"ok"}')
+    with upstream(ok(body, extra=b"Content-Encoding: gzip\r\nConnection: close\r\n"), ok()) as server:
+        session = build_session()
+        first = call(session, f"{server.url}/users/u1")
+        second = call(session, f"{server.url}/users/u2")
+
+    assert first.json() == second.json() == {"status": "ok"}
+    assert server.heads[0].lower().count(b"accept-encoding: gzip") == 1
+    assert server.connections == 2  # the first answer said it would close: the second call opened another
 
 
 def test_the_connection_goes_back_to_the_pool_once_the_call_returns():
