@@ -25,10 +25,13 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 _MAXLINE = 65536
 _MAXHEADERS = 100
 
-# One complete field line as the email parser reads it without a defect or a fold: a field name of the
-# characters its header pattern accepts (printable ASCII but ':'), a colon, and a value with no CR or LF
-# before the line's end.
-_FIELD_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:[^\r\n]*\r?\n")
+# A block of complete field lines as the email parser reads them without a defect or a fold: each a field name
+# of the characters its header pattern accepts (printable ASCII but ':'), a colon, and a value with no CR or LF
+# before the line's end. _FIELD_LINE's groups are what email's compat32 policy stores for such a line
+# (header_source_parse: the value without its leading blanks and its line end).
+_FIELD = r"([\x21-\x39\x3b-\x7e]+):[ \t]*([^\r\n]*)\r?\n"
+_FIELD_LINE = re.compile(_FIELD)
+_PLAIN_BLOCK = re.compile(f"(?:{_FIELD})*")
 _NOT_PLAIN_CONTENT_TYPES = ("multipart/", "message/")
 
 
@@ -44,13 +47,11 @@ def read_headers(fp: Any) -> http.client.HTTPMessage:
             raise http.client.HTTPException(f"got more than {_MAXHEADERS} headers")
         if line in (b"\r\n", b"\n", b""):
             break
+    text = b"".join(lines[:-1]).decode("iso-8859-1")
+    if _PLAIN_BLOCK.fullmatch(text) is None:
+        return _email_parsed(lines)
     message = http.client.HTTPMessage()
-    for line in lines[:-1]:
-        if _FIELD_LINE.fullmatch(line) is None:
-            return _email_parsed(lines)
-        name, _, value = line.decode("iso-8859-1").partition(":")
-        # What email's compat32 policy stores for an unfolded line (header_source_parse).
-        message._headers.append((name, value.lstrip(" \t").rstrip("\r\n")))  # type: ignore[attr-defined]
+    message._headers = _FIELD_LINE.findall(text)  # type: ignore[attr-defined]
     content_type = message.get("content-type", "").lstrip().lower()
     if content_type.startswith(_NOT_PLAIN_CONTENT_TYPES):
         return _email_parsed(lines)

@@ -40,6 +40,8 @@ HEADER_BLOCKS = [
     b"No separator here\r\nContent-Length: 0\r\n\r\n",
     b": no name\r\n\r\n",
     b"X-Stray: a\rb\r\n\r\n",
+    b"X-Stray: a\r\r\n\r\n",
+    b"Content-Length: 0\r\nX-Cut: the connection closed mid-li",
     b"Content-Type: multipart/mixed; boundary=x\r\n\r\n",
     b"Content-Type: message/rfc822\r\n\r\n",
 ]
