@@ -5,15 +5,27 @@ session's transport adapter itself (`_send_once`). Session.request merges sessio
 and (with trust_env) the environment into every call, then runs the redirect machinery; none of it applies
 to a vendor API call, and together it was about a fifth of the BFF's CPU per SessionM call (cProfile on
 process CPU time, calls to the sandbox as its own server). What is left is requests' own request preparation
-(URL, params, JSON body) and its adapters: the pooled HTTPAdapter and apps.upstream.inprocess.InProcessAdapter.
+(URL, params, JSON body) and its adapters: the pooled PoolAdapter and apps.upstream.inprocess.InProcessAdapter.
 
-Two more of requests' per-call costs are skipped where they cannot apply (bench/profile_screens.py, cProfile
-on CPU time: together about a tenth of a SessionM call's CPU in the BFF):
+PoolAdapter keeps requests' HTTPAdapter.send (its timeouts and error mapping, and what the tests' `responses`
+mocks patch) and overrides the per-call hooks it calls where their work cannot apply to a vendor call
+(bench/profile_screens.py and bench/upstream_exchange.py; each named below):
 - URL preparation (`_prepared_url`): the clients build their URLs from configured base URLs and quoted path
   segments, so a plain http(s) URL in canonical form needs none of requests' parsing, IDNA encoding and
   re-quoting; anything else still goes through requests' own preparation, unchanged.
-- Cookie extraction (`PoolAdapter.build_response`): no cookie is ever kept between vendor calls (the session
-  serves every customer), so parsing Set-Cookie into a jar per response was work for nothing.
+- The pool lookup (`get_connection_with_tls_context`): memoized per scheme, host and port and TLS settings
+  (verify, cert) instead of parsed out of the URL on every call; the CA bundle and client certificate files
+  are checked once per pool (`cert_verify`). With a proxy for the call, requests' own selection runs as before.
+- The request line (`request_url`): the path, unless a proxy is in play (then requests' own answer).
+- The response (`build_response`): no cookie is ever kept between vendor calls (the session serves every
+  customer), so no Set-Cookie is parsed into a jar; the body is read at once instead of through
+  Response.content's chunked generator, and a stall in mid-body is the vendor's timeout (requests would have
+  called it a connection error).
+- The response's header block (apps/upstream/lean_http.py): read without http.client's email parser.
+Together they took a SessionM get_user call's CPU in the client from about 0.48 ms to 0.39 ms (measured A/B
+in one process against the previous adapter, alternating rounds as bench/upstream_exchange.py does against
+requests' stock one). Calling urllib3's pools directly instead would save only HTTPAdapter.send's own few
+lines more (about 3% of the call's profile), and the tests' `responses` mocks patch HTTPAdapter.send.
 """
 
 import logging
@@ -28,7 +40,10 @@ from urllib.parse import urlencode
 import requests
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
-from requests.utils import get_environ_proxies
+from requests.utils import get_encoding_from_headers, get_environ_proxies
+from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import SSLError as urllib3_SSLError
 
 from apps.core.backoff import FULL_JITTER
 from apps.core.backoff import backoff_delay as core_backoff_delay
@@ -36,6 +51,7 @@ from apps.core.backoff import backoff_delay as core_backoff_delay
 from .budget import budget_remaining
 from .errors import UpstreamTimeout, UpstreamUnavailable
 from .inprocess import InProcessAdapter
+from .lean_http import POOL_CLASSES_BY_SCHEME
 from .metrics import upstream_call_observe
 
 logger = logging.getLogger(__name__)
@@ -71,20 +87,131 @@ def build_session(
 
 
 class PoolAdapter(HTTPAdapter):
-    """requests' pooled adapter without the cookie jar (see the module's docstring). Its `send` is requests' own,
-    so whatever patches HTTPAdapter.send (the tests' `responses` mocks) patches this one too."""
+    """requests' pooled adapter with its per-call bookkeeping trimmed (see the module's docstring). Its `send` is
+    requests' own, so whatever patches HTTPAdapter.send (the tests' `responses` mocks) patches this one too; what
+    is overridden are the hooks `send` calls."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # (origin, verify, cert) -> the urllib3 pool for it, its TLS settings already checked (cert_verify).
+        self._pools: dict[tuple[str, Any, Any], HTTPConnectionPool] = {}
+        self._checked: dict[HTTPConnectionPool, tuple[Any, Any]] = {}
+        super().__init__(*args, **kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """requests' pool manager, whose pools read response headers without the email parser (lean_http)."""
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = POOL_CLASSES_BY_SCHEME
+
+    def get_connection_with_tls_context(
+        self,
+        request: requests.PreparedRequest,
+        verify: Any,
+        proxies: Mapping[str, str] | None = None,
+        cert: Any = None,
+    ) -> HTTPConnectionPool:
+        """The pool for the request's scheme, host and port with these TLS settings, memoized: requests works it out
+        on every call (parsing the URL, building the pool key, looking it up) for the same two or three hosts."""
+        origin = _origin(request.url or "")
+        if proxies or origin is None or not _hashable(verify, cert):
+            # A proxy may apply (requests' selection and proxy managers), or an unusual URL: requests' own way.
+            return super().get_connection_with_tls_context(request, verify, proxies=dict(proxies or {}), cert=cert)
+        key = (origin, verify, cert)
+        pool = self._pools.get(key)
+        # A closed pool (its queue gone) is asked for again, as requests would have.
+        if pool is None or pool.pool is None:
+            # Bounded like the pool manager's own store of pools (pool_connections).
+            if len(self._pools) >= self._pool_connections:
+                self._pools.clear()
+            pool = super().get_connection_with_tls_context(request, verify, proxies=None, cert=cert)
+            self._pools[key] = pool
+        return pool
+
+    def close(self) -> None:
+        """requests' close (the pool manager forgets its pools), and so does the memo: the next call gets new ones."""
+        self._pools.clear()
+        self._checked.clear()
+        super().close()
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        """requests' check of the CA bundle and client certificate files (two to four file-system calls on every
+        https call), done once per pool and settings: they configure the pool's new connections only."""
+        if self._checked.get(conn) == (verify, cert):
+            return
+        super().cert_verify(conn, url, verify, cert)
+        if _hashable(verify, cert):
+            if len(self._checked) >= self._pool_connections:
+                self._checked.clear()
+            self._checked[conn] = (verify, cert)
+
+    def request_url(self, request: requests.PreparedRequest, proxies: Mapping[str, str] | None) -> str:
+        """Without a proxy the request line carries the path (requests' own answer, less its proxy selection)."""
+        if proxies:
+            return super().request_url(request, dict(proxies))
+        return request.path_url
 
     def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
+        """requests' response, less the cookie jar (see the module's docstring), with the body read here at once.
+
+        requests would read it later, through Response.content's chunked generator; reading it in one go is
+        cheaper, gives the connection back to the pool at once, and keeps a stall in mid-body inside this call.
+        Such a stall is reported as requests.ReadTimeout (requests' generator calls it a ConnectionError): the
+        upstream did answer, then stopped within the read timeout, which is the vendor's timeout error (504).
+        """
         response = requests.Response()
         response.status_code = getattr(resp, "status", None)  # type: ignore[assignment]
-        response.headers = CaseInsensitiveDict(getattr(resp, "headers", {}))
-        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.headers = _response_headers(getattr(resp, "headers", {}))
+        response.encoding = get_encoding_from_headers(response.headers)
         response.raw = resp
         response.reason = resp.reason
         response.url = req.url or ""
         response.request = req
         response.connection = self
+        response._content = _read_body(req, resp)
+        response._content_consumed = True
         return response
+
+
+def _origin(url: str) -> str | None:
+    """`scheme://authority` of an absolute http(s) URL, or None for anything else."""
+    if not url.startswith(("http://", "https://")):
+        return None
+    end = url.find("/", url.index("//") + 2)
+    return url if end == -1 else url[:end]
+
+
+def _hashable(*values: Any) -> bool:
+    try:
+        hash(values)
+    except TypeError:
+        return False
+    return True
+
+
+def _response_headers(headers: Any) -> CaseInsensitiveDict[str]:
+    """CaseInsensitiveDict(headers) as requests builds it (repeated fields joined by ", "), from urllib3's merged
+    view when there is one: requests' copy goes through the mapping protocol, joining each field's values again."""
+    itermerged = getattr(headers, "itermerged", None)
+    if itermerged is None:
+        return CaseInsensitiveDict(headers)
+    result: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    for name, value in itermerged():
+        result[name] = value
+    return result
+
+
+def _read_body(req: requests.PreparedRequest, resp: Any) -> bytes:
+    """The whole (decoded) body of a urllib3 response, its failures mapped as requests maps them when streaming,
+    except a read timeout: that is requests.ReadTimeout (see PoolAdapter.build_response)."""
+    try:
+        return resp.read(decode_content=True) or b""
+    except ReadTimeoutError as exc:
+        raise requests.ReadTimeout(exc, request=req) from exc
+    except ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc, request=req) from exc
+    except DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc, request=req) from exc
+    except urllib3_SSLError as exc:
+        raise requests.exceptions.SSLError(exc, request=req) from exc
 
 
 def backoff_delay(attempt: int, *, base: float = 0.2, cap: float = 2.0) -> float:
@@ -188,8 +315,9 @@ def _send_once(
     proxies = get_environ_proxies(url) if session.trust_env else session.proxies
     adapter = session.get_adapter(url)
     response = adapter.send(prepared, timeout=timeout, verify=session.verify, cert=session.cert, proxies=proxies)
-    # The adapter hands back an unread body (the pooled HTTPAdapter streams): read it now, inside the
-    # timeouts and the error handling of this try, so the connection goes back to the pool.
+    # Both of the session's adapters have read the body already (PoolAdapter.build_response, InProcessAdapter);
+    # any other one mounted (a test's) may hand back an unread body: read it now, inside the timeouts and the
+    # error handling of this try, so the connection goes back to the pool.
     _ = response.content
     return response
 
