@@ -21,11 +21,12 @@ mocks patch) and overrides the per-call hooks it calls where their work cannot a
   customer), so no Set-Cookie is parsed into a jar; the body is read at once instead of through
   Response.content's chunked generator, and a stall in mid-body is the vendor's timeout (requests would have
   called it a connection error).
-- The response's header block (apps/upstream/lean_http.py): read without http.client's email parser.
-Together they took a SessionM get_user call's CPU in the client from about 0.48 ms to 0.39 ms (measured A/B
-in one process against the previous adapter, alternating rounds as bench/upstream_exchange.py does against
-requests' stock one). Calling urllib3's pools directly instead would save only HTTPAdapter.send's own few
-lines more (about 3% of the call's profile), and the tests' `responses` mocks patch HTTPAdapter.send.
+Measured A/B in one process against the previous adapter (alternating rounds, as bench/upstream_exchange.py does
+against requests' stock one), these hooks and a header parser that bypassed http.client's email parser took a
+SessionM get_user call's CPU in the client from about 0.48 ms to 0.39 ms. The header parser (about 24 us of that)
+was then removed: it needed a copy of http.client's HTTPResponse.begin, which would miss the standard library's
+fixes. Calling urllib3's pools directly would save only HTTPAdapter.send's own few lines more (about 3% of the
+call's profile), and the tests' `responses` mocks patch HTTPAdapter.send.
 """
 
 import logging
@@ -51,7 +52,6 @@ from apps.core.backoff import backoff_delay as core_backoff_delay
 from .budget import budget_remaining
 from .errors import UpstreamTimeout, UpstreamUnavailable
 from .inprocess import InProcessAdapter
-from .lean_http import POOL_CLASSES_BY_SCHEME
 from .metrics import upstream_call_observe
 
 logger = logging.getLogger(__name__)
@@ -96,11 +96,6 @@ class PoolAdapter(HTTPAdapter):
         self._pools: dict[tuple[str, Any, Any], HTTPConnectionPool] = {}
         self._checked: dict[HTTPConnectionPool, tuple[Any, Any]] = {}
         super().__init__(*args, **kwargs)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        """requests' pool manager, whose pools read response headers without the email parser (lean_http)."""
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = POOL_CLASSES_BY_SCHEME
 
     def get_connection_with_tls_context(
         self,

@@ -1,19 +1,15 @@
-"""The BFF's pooled HTTP exchange (apps/upstream/session.py PoolAdapter, apps/upstream/lean_http.py) against a real
-loopback server: headers read as http.client reads them, the body read at once, timeouts, pools and proxies."""
+"""The BFF's pooled HTTP exchange (apps/upstream/session.py PoolAdapter) against a real loopback server: the body
+read at once, timeouts, pools and proxies."""
 
 import gzip
-import http.client
-import io
 import socket
 import threading
 from contextlib import contextmanager
-from email.errors import MissingHeaderBodySeparatorDefect
 
 import pytest
 import requests
 
 from apps.upstream.errors import UpstreamTimeout, UpstreamUnavailable
-from apps.upstream.lean_http import LeanHTTPConnectionPool, read_headers
 from apps.upstream.session import PoolAdapter, build_session, send
 
 
@@ -23,57 +19,6 @@ class Unavailable(UpstreamUnavailable):
 
 class TimedOut(UpstreamTimeout):
     pass
-
-
-# --- the header block --------------------------------------------------------------------------------------
-
-
-HEADER_BLOCKS = [
-    b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n",
-    b"Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nVary: Accept\r\nvary: Cookie\r\n\r\n",  # repeated fields, any case
-    b"X-Tight:no-space\r\nX-Tabs:\t \tpadded  \r\nX-Empty:\r\n\r\n",
-    b"X-Latin: caf\xe9\r\n\r\n",  # not ASCII: read as ISO-8859-1, as http.client does
-    b"Content-Type: text/plain\nContent-Length: 0\n\n",  # bare LF line ends
-    b"",  # the connection closed before any header
-    # Not plain: the email parser's own reading (kept as it is), each for its own reason.
-    b"X-Folded: first\r\n second\r\n\r\n",
-    b"No separator here\r\nContent-Length: 0\r\n\r\n",
-    b": no name\r\n\r\n",
-    b"X-Stray: a\rb\r\n\r\n",
-    b"X-Stray: a\r\r\n\r\n",
-    b"Content-Length: 0\r\nX-Cut: the connection closed mid-li",
-    b"Content-Type: multipart/mixed; boundary=x\r\n\r\n",
-    b"Content-Type: message/rfc822\r\n\r\n",
-]
-
-
-def _parsed(parse, block):
-    message = parse(io.BytesIO(block))
-    payload = message.get_payload()
-    return (
-        type(message),
-        message.items(),
-        [part.items() for part in payload] if isinstance(payload, list) else payload,
-        message.is_multipart(),
-        [type(defect) for defect in message.defects],
-    )
-
-
-@pytest.mark.parametrize("block", HEADER_BLOCKS)
-def test_a_header_block_reads_as_http_client_reads_it(block):
-    assert _parsed(read_headers, block) == _parsed(http.client.parse_headers, block)
-
-
-def test_a_line_without_separator_is_still_the_email_parsers_defect():
-    message = read_headers(io.BytesIO(b"No separator here\r\nContent-Length: 0\r\n\r\n"))
-    assert any(isinstance(defect, MissingHeaderBodySeparatorDefect) for defect in message.defects)
-
-
-def test_http_clients_limits_still_apply():
-    with pytest.raises(http.client.LineTooLong):
-        read_headers(io.BytesIO(b"X-Long: " + b"a" * 70000 + b"\r\n\r\n"))
-    with pytest.raises(http.client.HTTPException, match="more than 100 headers"):
-        read_headers(io.BytesIO(b"X-Many: 1\r\n" * 101 + b"\r\n"))
 
 
 # --- a real exchange ---------------------------------------------------------------------------------------
@@ -192,7 +137,6 @@ def test_the_connection_goes_back_to_the_pool_once_the_call_returns():
         pool = _pool(session.get_adapter(server.url), server.url, verify=session.verify)
 
     assert response.content == b'{"status":"ok"}'
-    assert isinstance(pool, LeanHTTPConnectionPool)
     assert pool.num_connections == 1 and pool.pool.qsize() == pool.pool.maxsize  # nothing checked out
 
 
