@@ -14,6 +14,8 @@ Everything an operator tunes comes from the environment (see README "Deploying")
     GUNICORN_KEEPALIVE          seconds an idle keep-alive connection from nginx stays open (default 75,
                                 longer than nginx's upstream keepalive_timeout so nginx closes first)
     GUNICORN_MAX_REQUESTS       recycle a worker after this many requests (default 0: never)
+    GUNICORN_REUSE_PORT         a listening socket per worker, new connections spread by the kernel (default
+                                true; see below)
     FORWARDED_ALLOW_IPS         proxies whose X-Forwarded-Proto gunicorn believes (default 127.0.0.1)
     GUNICORN_ACCESS_LOG         "-" (stdout, the default with LOG_FORMAT=plain), a path, or "" for none
                                 (the default with LOG_FORMAT=json: the app logs each request itself)
@@ -36,6 +38,13 @@ if worker_class == "gthread":
     threads = _int("GUNICORN_THREADS", 4)
 else:
     worker_connections = _int("GUNICORN_WORKER_CONNECTIONS", 200)
+# Each worker listens on a socket of its own (SO_REUSEPORT), and the kernel spreads new connections across them
+# evenly. With one shared socket, whichever worker happened to be on a core took a burst of new connections, and a
+# worker keeps the (kept-alive) connections it accepted: bench/screens.py's latency-cap run saw 64 connections
+# split 0.20 + 0.78 cores between two workers, so one queued while the other idled. Set GUNICORN_REUSE_PORT=false
+# where another server might share the port by the same trick (it must run as the same user), or on kernels that
+# reset the connections still queued at a worker that exits (net.ipv4.tcp_migrate_req moves them, Linux 5.14+).
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "true").lower() not in ("0", "false", "no", "off")
 # No preload_app: gevent must patch each worker before Django and psycopg are imported (psycopg picks its
 # cooperative wait at import), and the settings read the same variables to size their pools.
 timeout = _int("GUNICORN_TIMEOUT", 30)

@@ -1,9 +1,13 @@
 """deploy/: the gunicorn settings come from the environment and send no Server banner; the Procfile and the
 systemd units start commands that exist."""
 
+import os
 import re
 import runpy
 import shlex
+import subprocess
+import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -22,6 +26,7 @@ def load_config(monkeypatch, **environ) -> dict:
         "PORT",
         "GUNICORN_BIND",
         "LOG_FORMAT",
+        "GUNICORN_REUSE_PORT",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "/tmp/unused-by-this-test")
@@ -46,6 +51,49 @@ def test_gevent_workers_by_default_with_their_connections(monkeypatch):
     config = load_config(monkeypatch, GUNICORN_WORKER_CONNECTIONS="150")
     assert (config["worker_class"], config["worker_connections"]) == ("gevent", 150)
     assert "threads" not in config and not config.get("preload_app")
+
+
+def test_each_worker_listens_on_a_socket_of_its_own_unless_told_not_to(monkeypatch):
+    assert load_config(monkeypatch)["reuse_port"] is True
+    assert load_config(monkeypatch, GUNICORN_REUSE_PORT="false")["reuse_port"] is False
+
+
+def _listening_sockets(port: int) -> int:
+    # /proc/net/tcp: local address as HEX_IP:HEX_PORT, state 0A is LISTEN.
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for row in rows if row.split()[1].endswith(f":{port:04X}") and row.split()[3] == "0A")
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc/net/tcp")
+@pytest.mark.parametrize(("reuse_port", "sockets"), [("true", 2), ("false", 1)])
+def test_two_workers_listen_on_two_sockets_the_kernel_spreads_connections_over(tmp_path, reuse_port, sockets):
+    from tests.processes import free_port
+
+    (tmp_path / "hello.py").write_text(
+        "def application(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [b'ok']\n"
+    )
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_WORKER_CLASS": "sync",
+        "GUNICORN_REUSE_PORT": reuse_port,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+    }
+    command = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"), "--pythonpath", str(tmp_path)]
+    server = subprocess.Popen([*command, "hello:application"], env=env, stderr=subprocess.DEVNULL)  # noqa: S603
+    try:
+        deadline = time.monotonic() + 30
+        while _listening_sockets(port) < sockets and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # a second socket would be there by now
+        assert _listening_sockets(port) == sockets
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_json_logs_replace_the_access_log(monkeypatch):
