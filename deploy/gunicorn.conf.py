@@ -24,6 +24,8 @@ Everything an operator tunes comes from the environment (see README "Deploying")
 
 import os
 import shutil
+import socket
+import sys
 import tempfile
 
 
@@ -88,6 +90,30 @@ _private_metrics_dir = None
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     _private_metrics_dir = tempfile.mkdtemp(prefix="loyalty-bff-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _private_metrics_dir
+
+
+def on_starting(server):
+    # With a socket per worker, a second server started on the same port by the same user would share it quietly
+    # (each taking some of the connections) instead of failing with "address in use": check the port is free.
+    # Not when sockets are handed over (a USR2 upgrade's GUNICORN_FD, systemd's LISTEN_FDS).
+    if not server.cfg.reuse_port or os.environ.get("GUNICORN_FD") or os.environ.get("LISTEN_FDS"):
+        return
+    for address in server.cfg.address:
+        if not isinstance(address, tuple):
+            continue  # a unix socket: gunicorn's own checks apply
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            # As gunicorn binds: SO_REUSEADDR lets a port with closing connections (TIME_WAIT) be bound again,
+            # while a socket listening there still refuses the probe.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                sys.stderr.write(
+                    f"Cannot listen on {address[0]}:{address[1]}: {exc.strerror}. Another server is there: stop it, "
+                    "or choose another port (PORT=..., or manage.py serve --port ...).\n"
+                )
+                sys.exit(1)
 
 
 def post_worker_init(worker):

@@ -96,6 +96,25 @@ def test_two_workers_listen_on_two_sockets_the_kernel_spreads_connections_over(t
         server.wait(timeout=30)
 
 
+@pytest.mark.parametrize("reuse_port", [True, False])
+def test_a_port_already_listened_on_is_refused_with_a_clear_error(tmp_path, reuse_port):
+    import socket
+
+    from tests.processes import free_port
+
+    port = free_port()
+    with socket.socket() as other:
+        # Another server on the port, even one that shares it the same way, must stop this one from starting.
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, int(reuse_port))
+        other.bind(("127.0.0.1", port))
+        other.listen()
+        env = {**os.environ, "PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+        command = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"), "no_such_module:app"]
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
+    assert result.returncode != 0
+    assert f"Cannot listen on 127.0.0.1:{port}" in result.stderr and "Another server is there" in result.stderr
+
+
 def test_json_logs_replace_the_access_log(monkeypatch):
     config = load_config(monkeypatch, LOG_FORMAT="json")
     assert config["accesslog"] is None
