@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from django_tasks import task_backends
 
+from apps.messaging.ledger import wallet_items_sync_forget
 from apps.upstream import session as upstream_session
 
 
@@ -36,10 +37,13 @@ def _process_cache():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # Throttle counters and cached catalogues must not leak from one test into the next.
+    # Throttle counters and cached catalogues must not leak from one test into the next; nor the wallets the
+    # process remembers having synced (a rolled-back test's customer ids come back in the next test).
     cache.clear()
+    wallet_items_sync_forget()
     yield
     cache.clear()
+    wallet_items_sync_forget()
 
 
 @pytest.fixture

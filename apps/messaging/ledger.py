@@ -9,6 +9,9 @@ is in a wallet.
 """
 
 import logging
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -264,6 +267,45 @@ def wallet_item_points_record(
     return item
 
 
+# The wallets this process found the ledger already in line with, by customer: (what the read showed, when).
+# A wallet read is a hot path, and most reads show what the last one did, which the ledger already holds: the
+# comparison alone (one query) was about a third of the wallet screen's CPU (bench/profile_screens.py). The same
+# read within SYNC_REPEAT_SECONDS is not compared again. Only a comparison that changed nothing and left nothing
+# for later is remembered, so a read after any change is compared at least once more. What the memory can delay,
+# by SYNC_REPEAT_SECONDS at most: comparing the wallet with what the ledger learnt meanwhile from elsewhere (a
+# purchase, the webhook), and refreshing confirmed_at (CONFIRM_REFRESH, an hour). Per process and bounded (the
+# least recently synced customers are forgotten first).
+SYNC_REPEAT_SECONDS = 60.0
+_SYNCED_MAX = 2000
+_synced: OrderedDict[tuple[int, str | None], tuple[tuple, float]] = OrderedDict()
+_synced_lock = threading.Lock()
+
+
+def _read_shown(offers: list, culture: str, complete: bool) -> tuple:
+    return (culture, complete, tuple(offers))
+
+
+def _recently_synced(customer: Customer, shown: tuple) -> bool:
+    with _synced_lock:
+        found = _synced.get((customer.pk, customer.sessionm_user_id))
+    return found is not None and found[0] == shown and time.monotonic() - found[1] < SYNC_REPEAT_SECONDS
+
+
+def _synced_remember(customer: Customer, shown: tuple) -> None:
+    key = (customer.pk, customer.sessionm_user_id)
+    with _synced_lock:
+        _synced[key] = (shown, time.monotonic())
+        _synced.move_to_end(key)
+        while len(_synced) > _SYNCED_MAX:
+            _synced.popitem(last=False)
+
+
+def wallet_items_sync_forget() -> None:
+    """Forget which wallets were synced (tests; a process that changed the ledger behind the sync's back)."""
+    with _synced_lock:
+        _synced.clear()
+
+
 def wallet_items_sync(*, customer: Customer, offers: list, culture: str, complete: bool, read_at: datetime) -> None:
     """Bring the ledger in line with a read of the customer's SessionM wallet (issued offers, in `culture`)
     that started at `read_at`.
@@ -274,6 +316,9 @@ def wallet_items_sync(*, customer: Customer, offers: list, culture: str, complet
     Items the ledger learnt of after `read_at` are left alone: the read could not have listed them.
     """
     if customer.status != CustomerStatus.ACTIVE:
+        return
+    shown = _read_shown(offers, culture, complete)
+    if _recently_synced(customer, shown):
         return
     now = timezone.now()
     # Only the rows the read can speak of: the offers it listed, and the issued items (which may have left the
@@ -287,6 +332,7 @@ def wallet_items_sync(*, customer: Customer, offers: list, culture: str, complet
     )
     known = {item.user_offer_id: item for item in rows}
     unchanged = []
+    in_line = True  # the ledger already held what the read showed, and nothing is left for a later read
     confirm_before = read_at - CONFIRM_REFRESH
     for offer in offers:
         item = known.get(offer.user_offer_id)
@@ -295,6 +341,7 @@ def wallet_items_sync(*, customer: Customer, offers: list, culture: str, complet
             if item.confirmed_at is not None and item.confirmed_at < confirm_before:
                 unchanged.append(item.pk)
         else:
+            in_line = False
             wallet_item_record(
                 customer=customer,
                 offer=offer,
@@ -307,14 +354,19 @@ def wallet_items_sync(*, customer: Customer, offers: list, culture: str, complet
         WalletItem.objects.filter(pk__in=unchanged, confirmed_at__lt=confirm_before).update(confirmed_at=read_at)
     if complete:
         for user_offer_id, item in known.items():
+            if item.state != WalletItemState.ISSUED or user_offer_id in listed:
+                continue
+            in_line = False
             seen_before_the_read = item.confirmed_at is None or item.confirmed_at < read_at
-            if item.state == WalletItemState.ISSUED and user_offer_id not in listed and seen_before_the_read:
+            if seen_before_the_read:
                 expired = item.expires_at is not None and item.expires_at <= read_at
                 wallet_item_mark(
                     user_offer_id=user_offer_id,
                     state=WalletItemState.EXPIRED if expired else WalletItemState.REDEEMED,
                     customer=customer,
                 )
+    if in_line:
+        _synced_remember(customer, shown)
 
 
 def _same(item: WalletItem, fields: dict, culture: str) -> bool:

@@ -46,6 +46,8 @@ def test_reading_an_unchanged_wallet_again_makes_one_query_and_writes_nothing(ap
     assert response.status_code == 200
     assert response.json()["count"] == 1
     assert captured.captured_queries[0]["sql"].startswith("SELECT")
+    with django_assert_num_queries(0):  # found in line just now, and the same again: not compared again
+        assert api.get(url("wallet")).json()["count"] == 1
 
 
 def test_in_the_customers_language(db):

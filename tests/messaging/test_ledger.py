@@ -459,3 +459,62 @@ def test_facts_learnt_later_reach_the_message_still_waiting():
     [issued] = notifications(NotificationKind.OFFER_ISSUED)
     assert issued.trigger_properties["offer_title"] == "Free Large Fries"
     assert issued.trigger_properties["expiration_date"] is not None
+
+
+def test_the_same_wallet_read_again_is_not_compared_again(django_assert_num_queries):
+    customer = CustomerFactory()
+    offers = [make_offer(f"uo-{n}") for n in range(3)]
+    for offer in offers:
+        wallet_item_record(customer=customer, offer=offer, source=WalletItemSource.PURCHASE)
+
+    with django_assert_num_queries(1):  # compared: the ledger already holds all three
+        wallet_items_sync(customer=customer, offers=offers, culture="en-US", complete=True, read_at=timezone.now())
+    with django_assert_num_queries(0):  # the same read: remembered
+        wallet_items_sync(customer=customer, offers=offers, culture="en-US", complete=True, read_at=timezone.now())
+    with django_assert_num_queries(1):  # another culture, a partial read, other offers: compared
+        wallet_items_sync(customer=customer, offers=offers, culture="fr-FR", complete=True, read_at=timezone.now())
+    with django_assert_num_queries(1):
+        wallet_items_sync(customer=customer, offers=offers, culture="en-US", complete=False, read_at=timezone.now())
+    with django_assert_num_queries(1):
+        wallet_items_sync(customer=customer, offers=offers[:2], culture="en-US", complete=False, read_at=timezone.now())
+    other = CustomerFactory()
+    with django_assert_num_queries(1):  # another customer's wallet that happens to read the same
+        wallet_items_sync(customer=other, offers=[], culture="en-US", complete=True, read_at=timezone.now())
+
+
+def test_a_read_that_changed_the_ledger_is_compared_again_next_time(django_assert_num_queries):
+    customer = CustomerFactory()
+    offers = [make_offer("uo-1")]
+
+    wallet_items_sync(customer=customer, offers=offers, culture="en-US", complete=True, read_at=timezone.now())
+    assert WalletItem.objects.count() == 1  # recorded: not remembered
+    with django_assert_num_queries(1):
+        wallet_items_sync(customer=customer, offers=offers, culture="en-US", complete=True, read_at=timezone.now())
+    with django_assert_num_queries(0):
+        wallet_items_sync(customer=customer, offers=offers, culture="en-US", complete=True, read_at=timezone.now())
+
+
+def test_an_item_left_for_a_later_read_keeps_the_read_compared():
+    customer = CustomerFactory()
+    read_at = timezone.now()
+    wallet_item_record(customer=customer, offer=make_offer("uo-fresh"), source=WalletItemSource.WEBHOOK)
+    wallet_items_sync(customer=customer, offers=[], culture="en-US", complete=True, read_at=read_at)
+    assert WalletItem.objects.get().state == WalletItemState.ISSUED  # learnt of after the read: left for later
+
+    # The same read, made later: the item was known before it, and the wallet does not list it.
+    wallet_items_sync(customer=customer, offers=[], culture="en-US", complete=True, read_at=timezone.now())
+
+    assert WalletItem.objects.get().state == WalletItemState.REDEEMED
+
+
+def test_a_remembered_read_is_compared_again_once_the_memory_lapses(monkeypatch, django_assert_num_queries):
+    customer = CustomerFactory()
+    offers = [make_offer("uo-1")]
+    wallet_item_record(customer=customer, offer=offers[0], source=WalletItemSource.PURCHASE)
+    wallet_items_sync(customer=customer, offers=offers, culture="en-US", complete=True, read_at=timezone.now())
+    with django_assert_num_queries(0):
+        wallet_items_sync(customer=customer, offers=offers, culture="en-US", complete=True, read_at=timezone.now())
+    monkeypatch.setattr(ledger, "SYNC_REPEAT_SECONDS", 0.0)  # as if that long had passed
+
+    with django_assert_num_queries(1):
+        wallet_items_sync(customer=customer, offers=offers, culture="en-US", complete=True, read_at=timezone.now())
