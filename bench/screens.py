@@ -341,6 +341,30 @@ class Screen:
     parallel: bool = False  # the BFF runs `calls` at once, and so does the direct run
 
 
+def bench_customer(servers: "Servers", bff_url: str) -> tuple[requests.Session, str, str]:
+    """A new customer with something in every screen: signed up through the BFF at `bff_url`, a campaign joined,
+    a purchase at a till (its points and offer). Returns a session signed in as them (the "phone"), their access
+    token and their SessionM user id."""
+    app = build_session()
+    email = f"bench-{secrets.token_hex(4)}@example.com"
+    signup = app.post(
+        f"{bff_url}/api/v1/auth/signup",
+        json={"email": email, "password": "Crispy-Golden-42", "first_name": "Amanda"},
+        timeout=30,
+    )
+    signup.raise_for_status()
+    token = signup.json()["access"]
+    app.headers["Authorization"] = f"Bearer {token}"
+    campaigns = app.get(f"{bff_url}/api/v1/campaigns", timeout=30).json()["results"]
+    large_fries = next(c for c in campaigns if c["name"] == "Large Fries on us")
+    app.post(f"{bff_url}/api/v1/campaigns/{large_fries['id']}/opt-in", timeout=30).raise_for_status()
+    user_id = servers.sessionm_user_id(email)
+    sessionm_client(servers.sandbox_url).send_transaction(
+        request_id=str(uuid.uuid4()), **pos_sale(user_id), culture=CULTURE
+    )
+    return app, token, user_id
+
+
 def screens(client: SessionMClient, user_id: str) -> list[Screen]:
     store_ids = [store.id for store in client.get_reward_stores(user_id)]
     return [
@@ -650,23 +674,8 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
         )
         # The "phone" calling the BFF uses the same client as the direct calls, so the two columns differ only
         # by what the BFF adds.
-        app = build_session()
-        email = f"bench-{secrets.token_hex(4)}@example.com"
-        signup = app.post(
-            f"{servers.bff_url}/api/v1/auth/signup",
-            json={"email": email, "password": "Crispy-Golden-42", "first_name": "Amanda"},
-            timeout=30,
-        )
-        signup.raise_for_status()
-        token = signup.json()["access"]
-        app.headers["Authorization"] = f"Bearer {token}"
-        # Something in every screen: a campaign joined, a purchase at a till, its points and offer.
-        campaigns = app.get(f"{servers.bff_url}/api/v1/campaigns", timeout=30).json()["results"]
-        large_fries = next(c for c in campaigns if c["name"] == "Large Fries on us")
-        app.post(f"{servers.bff_url}/api/v1/campaigns/{large_fries['id']}/opt-in", timeout=30).raise_for_status()
+        app, token, user_id = bench_customer(servers, servers.bff_url)
         client = sessionm_client(servers.sandbox_url)
-        user_id = servers.sessionm_user_id(email)
-        client.send_transaction(request_id=str(uuid.uuid4()), **pos_sale(user_id), culture=CULTURE)
 
         bench = Bench(servers, app)
         all_screens = screens(client, user_id)

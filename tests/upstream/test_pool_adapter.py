@@ -140,21 +140,18 @@ def test_the_connection_goes_back_to_the_pool_once_the_call_returns():
     assert pool.num_connections == 1 and pool.pool.qsize() == pool.pool.maxsize  # nothing checked out
 
 
-def test_a_stall_before_the_answer_is_the_vendors_timeout():
-    def stall(conn, server):
-        server.release.wait(10)
+def _stall_before_the_answer(conn, server):
+    server.release.wait(10)
 
+
+def _stall_in_mid_body(conn, server):
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"x" * 10)
+    server.release.wait(10)
+
+
+@pytest.mark.parametrize("stall", [_stall_before_the_answer, _stall_in_mid_body])
+def test_a_stall_before_the_answer_or_in_mid_body_is_the_vendors_timeout(stall):
     with upstream(stall) as server, pytest.raises(TimedOut) as caught:
-        call(build_session(), f"{server.url}/users/u1", timeout=(2.0, 0.2))
-    assert isinstance(caught.value.__cause__, requests.ReadTimeout)
-
-
-def test_a_stall_in_mid_body_is_the_vendors_timeout_too():
-    def half_then_stall(conn, server):
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"x" * 10)
-        server.release.wait(10)
-
-    with upstream(half_then_stall) as server, pytest.raises(TimedOut) as caught:
         call(build_session(), f"{server.url}/users/u1", timeout=(2.0, 0.2))
     assert isinstance(caught.value.__cause__, requests.ReadTimeout)
 
