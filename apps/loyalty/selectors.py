@@ -11,7 +11,6 @@ from django.utils import timezone, translation
 from apps.accounts.languages import culture_for
 from apps.accounts.models import Customer
 from apps.api.pagination import UpstreamPage
-from apps.messaging.selectors import wallet_item_titles
 from apps.sessionm import get_sessionm_client
 from apps.sessionm.types import SessionMUser, UserOffer
 from apps.sessionm.wallet import user_offers_walk
@@ -22,7 +21,7 @@ from .cursors import activity_cursor, activity_since, invalid_cursor
 from .errors import sessionm_errors
 from .fanout import gather
 from .labels import program_name
-from .timeline import timeline_events
+from .timeline import timeline_with_names
 from .types import (
     ActivityEntry,
     ActivityPage,
@@ -247,7 +246,9 @@ def activity_get(*, customer: Customer, page_size: int, cursor: str | None = Non
     a short while in the shared cache) and paged here. The cursor is the last shown event's time and how many
     events of that same second were shown: events that arrive later are newer and never shift an older page."""
     before, shown_at_before = (None, 0) if cursor is None else _activity_position(customer=customer, cursor=cursor)
-    events = timeline_events(customer=customer)
+    # Labels in the customer's language, as SessionM's own texts are asked for in it; an offer is named when the
+    # wallet ledger has its name in that language (read with the timeline: apps/loyalty/timeline.py).
+    events, names = timeline_with_names(customer=customer, culture=culture_for(customer.language))
     newest = list(reversed(events))
     start = 0
     if before is not None:
@@ -263,13 +264,6 @@ def activity_get(*, customer: Customer, page_size: int, cursor: str | None = Non
         next_cursor = activity_cursor(
             customer_pk=customer.pk, since=f"{last_at.isoformat()}|{start + len(page) - first_of_second}"
         )
-    # Labels in the customer's language, as SessionM's own texts are asked for in it; an offer is named
-    # when the wallet ledger has its name in that language.
-    names = wallet_item_titles(
-        customer=customer,
-        user_offer_ids=[event.user_offer_id for event in page if event.user_offer_id],
-        culture=culture_for(customer.language),
-    )
     with translation.override(customer.language):
         results = tuple(
             ActivityEntry.from_timeline_event(event, offer_name=names.get(event.user_offer_id or "")) for event in page

@@ -32,7 +32,7 @@ def wallet_item_ids(*, customer: Customer, user_offer_ids: list[str]) -> set[str
 def wallet_item_titles(*, customer: Customer, user_offer_ids: list[str], culture: str) -> dict[str, str]:
     """The names the wallet ledger holds for these user offers, where it holds them in `culture`."""
     if not user_offer_ids:
-        return {}  # most activity pages name no offer: no query for them (this is on every activity read)
+        return {}  # a timeline that names no offer: no query
     rows = WalletItem.objects.filter(
         customer=customer, user_offer_id__in=user_offer_ids, culture__iexact=culture
     ).exclude(title="")

@@ -7,7 +7,8 @@ from django.core import signing
 from django.core.cache import cache
 
 from apps.loyalty import services as loyalty_services
-from apps.loyalty.timeline import changes_timeline, timeline_changed, timeline_events
+from apps.loyalty import timeline
+from apps.loyalty.timeline import changes_timeline, timeline_changed, timeline_with_names
 from apps.upstream.errors import UpstreamTimeout
 from tests.customers import signup
 
@@ -193,7 +194,7 @@ def test_a_failed_write_still_forgets_the_timeline(sessionm, offline_customer, s
     settings.ACTIVITY_CACHE_SECONDS = 30
     params = {"user_id": FAKE_USER_ID, "view": settings.SESSIONM_TIMELINE_VIEW}
     sessionm.add("timeline_get", json=_events(("2025-06-01 10:00:00", 2)), **params)
-    timeline_events(customer=offline_customer)
+    timeline_with_names(customer=offline_customer, culture="en-US")
 
     @changes_timeline
     def times_out(*, customer):
@@ -201,7 +202,7 @@ def test_a_failed_write_still_forgets_the_timeline(sessionm, offline_customer, s
 
     with pytest.raises(UpstreamTimeout):
         times_out(customer=offline_customer)
-    timeline_events(customer=offline_customer)
+    timeline_with_names(customer=offline_customer, culture="en-US")
 
     assert len(sessionm.calls_to("timeline_get", **params)) == 2
 
@@ -222,9 +223,9 @@ def test_a_timeline_read_while_it_changed_is_not_reused(sessionm, offline_custom
 
     sessionm.add_callback("timeline_get", read_during_a_purchase, **params)
 
-    assert len(timeline_events(customer=offline_customer)) == 1
-    assert len(timeline_events(customer=offline_customer)) == 2
-    assert len(timeline_events(customer=offline_customer)) == 2
+    assert len(timeline_with_names(customer=offline_customer, culture="en-US")[0]) == 1
+    assert len(timeline_with_names(customer=offline_customer, culture="en-US")[0]) == 2
+    assert len(timeline_with_names(customer=offline_customer, culture="en-US")[0]) == 2
     assert len(sessionm.calls_to("timeline_get", **params)) == 2
 
 
@@ -254,3 +255,35 @@ def test_another_customers_cursor_is_a_400(api, db):
     theirs = other.get(url("activity"), {"page_size": 1}).json()["next_cursor"]
 
     assert api.get(url("activity"), {"cursor": theirs}).status_code == 400
+
+
+def test_offers_are_named_from_the_ledger_and_a_second_view_makes_no_query(db, settings, django_assert_num_queries):
+    settings.ACTIVITY_CACHE_SECONDS = 30
+    customer = signup(first_name="Amanda")
+    api = bearer_client(customer)
+    response = api.post(url("promo-codes"), {"code": "TUESDAY20"}, format="json")  # an offer in her wallet
+    assert response.status_code == 201, response.content
+    api.get(url("wallet"))  # the ledger holds its name
+
+    first = api.get(url("activity")).json()["results"]
+    with django_assert_num_queries(0):  # the timeline and its offers' names, both from the cache
+        second = api.get(url("activity")).json()["results"]
+
+    assert first == second
+    named = [entry for entry in second if entry["user_offer_id"]]
+    assert named and all("20% off your order" in entry["title"] for entry in named), second
+
+
+def test_a_new_language_names_the_offers_in_it(db, settings, monkeypatch):
+    settings.ACTIVITY_CACHE_SECONDS = 30
+    customer = signup()
+    asked = []
+    real = timeline.wallet_item_titles
+    monkeypatch.setattr(
+        timeline, "wallet_item_titles", lambda **kwargs: asked.append(kwargs["culture"]) or real(**kwargs)
+    )
+    timeline_with_names(customer=customer, culture="en-US")
+    timeline_with_names(customer=customer, culture="en-US")
+    timeline_with_names(customer=customer, culture="fr-FR")
+
+    assert asked == ["en-US", "fr-FR"]  # read with the timeline, then once in the other language

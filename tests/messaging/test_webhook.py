@@ -330,7 +330,7 @@ def test_a_processed_event_makes_the_next_activity_view_read_sessionm_again(
     reads = []
     monkeypatch.setattr(timeline, "_read", lambda customer: reads.append(customer.pk) or ())
     for someone in (customer, other, customer, other):
-        timeline.timeline_events(customer=someone)
+        timeline.timeline_with_names(customer=someone, culture="en-US")
     assert reads == [customer.pk, other.pk]  # cached
 
     _receive_and_process(
@@ -338,8 +338,8 @@ def test_a_processed_event_makes_the_next_activity_view_read_sessionm_again(
         django_capture_on_commit_callbacks,
         event("points_awarded", user_id=customer.sessionm_user_id, data={"points": 50}),
     )
-    timeline.timeline_events(customer=customer)
-    timeline.timeline_events(customer=other)
+    timeline.timeline_with_names(customer=customer, culture="en-US")
+    timeline.timeline_with_names(customer=other, culture="en-US")
 
     assert reads == [customer.pk, other.pk, customer.pk]  # only that customer's log is read again
 
